@@ -1,0 +1,17 @@
+package io.chorus.command.group;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Tunables of the command side.
+ *
+ * @param maxTextLength longest message text, in characters after stripping surrounding whitespace
+ * @param snapshotThreshold events of a group after which a snapshot is taken, so loading stays bounded
+ * @param commandRetries how often a command that lost a concurrent append is retried
+ */
+@ConfigurationProperties("chorus.commands")
+public record CommandSideProperties(
+        @DefaultValue("4000") int maxTextLength,
+        @DefaultValue("500") int snapshotThreshold,
+        @DefaultValue("5") int commandRetries) {}

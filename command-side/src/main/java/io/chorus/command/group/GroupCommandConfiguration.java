@@ -1,0 +1,115 @@
+package io.chorus.command.group;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.axonframework.commandhandling.CommandBus;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.commandhandling.gateway.DefaultCommandGateway;
+import org.axonframework.commandhandling.gateway.IntervalRetryScheduler;
+import org.axonframework.common.caching.Cache;
+import org.axonframework.common.caching.WeakReferenceCache;
+import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.config.Configuration;
+import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.axonframework.messaging.annotation.HandlerDefinition;
+import org.axonframework.messaging.annotation.ParameterResolverFactory;
+import org.axonframework.modelling.command.ConcurrencyException;
+import org.axonframework.spring.eventsourcing.SpringAggregateSnapshotter;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/** How the group aggregate is loaded, snapshotted and retried. */
+@org.springframework.context.annotation.Configuration
+@EnableConfigurationProperties(CommandSideProperties.class)
+public class GroupCommandConfiguration {
+
+    /** Hot groups stay in memory; a cold or evicted one loads from its latest snapshot. */
+    @Bean
+    Cache groupCache() {
+        return new WeakReferenceCache();
+    }
+
+    @Bean(destroyMethod = "shutdown")
+    ExecutorService snapshotExecutor() {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "chorus-snapshotter");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Snapshots are taken after the command's commit on a thread of their own, never on the command thread. */
+    @Bean
+    SpringAggregateSnapshotter groupSnapshotter(
+            Configuration axon,
+            EventStore eventStore,
+            TransactionManager transactionManager,
+            ParameterResolverFactory parameterResolverFactory,
+            HandlerDefinition handlerDefinition,
+            ExecutorService snapshotExecutor) {
+        return SpringAggregateSnapshotter.builder()
+                .repositoryProvider(axon::repository)
+                .eventStore(eventStore)
+                .transactionManager(transactionManager)
+                .parameterResolverFactory(parameterResolverFactory)
+                .handlerDefinition(handlerDefinition)
+                .executor(snapshotExecutor)
+                .build();
+    }
+
+    @Bean
+    SnapshotTriggerDefinition groupSnapshotTrigger(
+            SpringAggregateSnapshotter groupSnapshotter, CommandSideProperties properties) {
+        return new EventCountSnapshotTriggerDefinition(groupSnapshotter, properties.snapshotThreshold());
+    }
+
+    @Bean
+    TextRules textRules(CommandSideProperties properties) {
+        return new TextRules(properties.maxTextLength());
+    }
+
+    @Bean
+    MessageLookup messageLookup(EventStore eventStore) {
+        return new EventStoreMessageLookup(eventStore);
+    }
+
+    @Bean(destroyMethod = "shutdown")
+    ScheduledExecutorService commandRetryExecutor() {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "chorus-command-retry");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Retries only a lost race for the group's next sequence number (another node appended first); a broken rule
+     * or bad input fails at once.
+     */
+    @Bean
+    CommandGateway commandGateway(
+            CommandBus commandBus, ScheduledExecutorService commandRetryExecutor, CommandSideProperties properties) {
+        IntervalRetryScheduler retries = IntervalRetryScheduler.builder()
+                .retryExecutor(commandRetryExecutor)
+                .retryInterval(10)
+                .maxRetryCount(properties.commandRetries())
+                .nonTransientFailurePredicate(failure -> !causedByConcurrency(failure))
+                .build();
+        return DefaultCommandGateway.builder()
+                .commandBus(commandBus)
+                .retryScheduler(retries)
+                .build();
+    }
+
+    private static boolean causedByConcurrency(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConcurrencyException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,81 @@
+package io.chorus.command.group;
+
+import java.util.regex.Pattern;
+
+/**
+ * Checks of identifiers and free text shared by the aggregate and the REST layer, so that both reject the same
+ * input with the same message.
+ */
+public final class Inputs {
+
+    /** Group ids appear in STOMP destinations ({@code /topic/groups.{groupId}}), so no dots. */
+    private static final Pattern GROUP_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._@:+-]{1,128}");
+
+    private static final int MAX_CLIENT_MESSAGE_ID = 128;
+
+    private static final int MAX_GROUP_NAME = 100;
+
+    private Inputs() {}
+
+    public static String groupId(String groupId) {
+        if (groupId == null || !GROUP_ID.matcher(groupId).matches()) {
+            throw new InvalidFieldException("groupId", "must be 1 to 64 letters, digits, '_' or '-'");
+        }
+        return groupId;
+    }
+
+    public static String userId(String field, String userId) {
+        if (userId == null || !USER_ID.matcher(userId).matches()) {
+            throw new InvalidFieldException(field, "must be 1 to 128 letters, digits or one of . _ @ : + -");
+        }
+        return userId;
+    }
+
+    public static String clientMessageId(String clientMessageId) {
+        if (clientMessageId == null || clientMessageId.isEmpty()) {
+            throw new InvalidFieldException("clientMessageId", "must not be empty");
+        }
+        if (clientMessageId.length() > MAX_CLIENT_MESSAGE_ID || hasControlCharacter(clientMessageId, false)) {
+            throw new InvalidFieldException(
+                    "clientMessageId", "must be at most 128 characters, without control characters");
+        }
+        return clientMessageId;
+    }
+
+    public static String groupName(String name) {
+        String stripped = name == null ? "" : name.strip();
+        if (stripped.isEmpty()) {
+            throw new InvalidFieldException("name", "must not be blank");
+        }
+        if (stripped.codePointCount(0, stripped.length()) > MAX_GROUP_NAME || hasControlCharacter(stripped, false)) {
+            throw new InvalidFieldException("name", "must be at most 100 characters, without control characters");
+        }
+        return stripped;
+    }
+
+    /**
+     * Whether the text holds a control character (newline and tab allowed when {@code multiline}) or half of a
+     * surrogate pair, which would not survive a round trip through UTF-8.
+     */
+    static boolean hasControlCharacter(String text, boolean multiline) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    i++;
+                    continue;
+                }
+                return true;
+            }
+            if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+            if (Character.isISOControl(c) && !(multiline && (c == '\n' || c == '\t'))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

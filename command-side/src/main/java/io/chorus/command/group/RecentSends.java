@@ -1,0 +1,79 @@
+package io.chorus.command.group;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The last {@link #CAPACITY} sends of a group, keyed by sender and client message id, so that a retried send
+ * is recognised and answered with its original seq. Kept in the aggregate (and its snapshots) rather than in a
+ * side table, so the decision and the append stay one atomic step.
+ */
+final class RecentSends {
+
+    static final int CAPACITY = 10_000;
+
+    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+            return size() > CAPACITY;
+        }
+    };
+
+    RecentSends() {}
+
+    @JsonCreator
+    RecentSends(List<Entry> saved) {
+        saved.forEach(e -> entries.put(e.key(), e));
+    }
+
+    @JsonValue
+    List<Entry> entries() {
+        return new ArrayList<>(entries.values());
+    }
+
+    Optional<Entry> find(String senderId, String clientMessageId) {
+        return Optional.ofNullable(entries.get(key(senderId, clientMessageId)));
+    }
+
+    void remember(String senderId, String clientMessageId, long seq, Instant sentAt, String text, Long replyToSeq) {
+        String key = key(senderId, clientMessageId);
+        entries.put(key, new Entry(key, seq, sentAt, fingerprint(text, replyToSeq)));
+    }
+
+    int size() {
+        return entries.size();
+    }
+
+    private static String key(String senderId, String clientMessageId) {
+        // user ids never hold a newline (see Inputs), so the key is unambiguous
+        return senderId + '\n' + clientMessageId;
+    }
+
+    /** A 64-bit digest of what was sent: a retry must carry the same text and reply to count as the same send. */
+    static long fingerprint(String text, Long replyToSeq) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] hash = digest.digest((text + '\u0000' + replyToSeq).getBytes(StandardCharsets.UTF_8));
+            long value = 0;
+            for (int i = 0; i < Long.BYTES; i++) {
+                value = (value << 8) | (hash[i] & 0xff);
+            }
+            return value;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+
+    @JsonFormat(shape = JsonFormat.Shape.ARRAY)
+    record Entry(String key, long seq, Instant sentAt, long fingerprint) {}
+}
