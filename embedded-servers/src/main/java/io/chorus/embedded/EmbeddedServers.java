@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import redis.embedded.RedisServer;
 
 /**
@@ -23,39 +23,45 @@ import redis.embedded.RedisServer;
  */
 public final class EmbeddedServers {
 
-    private static final Logger log = LoggerFactory.getLogger(EmbeddedServers.class);
+    /** Spring Boot's deferred log while the logging system starts up, so these lines are not lost. */
+    private static Log log = LogFactory.getLog(EmbeddedServers.class);
 
-    private static EmbeddedServers postgresOwner;
-    private static EmbeddedServers redisOwner;
+    private static EmbeddedPostgres postgres;
+    private static RedisServer redis;
+    private static int redisPort;
     private static int users;
+    private static boolean hooked;
 
-    private final EmbeddedPostgres postgres;
-    private final RedisServer redis;
-    private final int redisPort;
+    private EmbeddedServers() {}
 
-    private EmbeddedServers(EmbeddedPostgres postgres, RedisServer redis, int redisPort) {
-        this.postgres = postgres;
-        this.redis = redis;
-        this.redisPort = redisPort;
+    static synchronized void useLog(Log deferred) {
+        log = deferred;
     }
 
     /** JDBC URL of the running embedded Postgres, starting it on first use. */
     static synchronized String postgresJdbcUrl(Path dataDir) {
-        if (postgresOwner == null) {
-            postgresOwner = new EmbeddedServers(startPostgres(dataDir.resolve("postgres")), null, 0);
-            Runtime.getRuntime().addShutdownHook(new Thread(EmbeddedServers::stopAll, "chorus-embedded-stop"));
+        if (postgres == null) {
+            postgres = startPostgres(dataDir.resolve("postgres"));
+            stopAtExit();
         }
-        return postgresOwner.postgres.getJdbcUrl("postgres", "postgres");
+        return postgres.getJdbcUrl("postgres", "postgres");
     }
 
     /** Port of the running embedded Redis, starting it on first use. */
     static synchronized int redisPort(Path dataDir) {
-        if (redisOwner == null) {
-            int port = freePort();
-            redisOwner = new EmbeddedServers(null, startRedis(dataDir.resolve("redis"), port), port);
-            Runtime.getRuntime().addShutdownHook(new Thread(EmbeddedServers::stopAll, "chorus-embedded-stop"));
+        if (redis == null) {
+            redisPort = freePort();
+            redis = startRedis(dataDir.resolve("redis"), redisPort);
+            stopAtExit();
         }
-        return redisOwner.redisPort;
+        return redisPort;
+    }
+
+    private static void stopAtExit() {
+        if (!hooked) {
+            Runtime.getRuntime().addShutdownHook(new Thread(EmbeddedServers::stopAll, "chorus-embedded-stop"));
+            hooked = true;
+        }
     }
 
     static synchronized void acquire() {
@@ -71,23 +77,23 @@ public final class EmbeddedServers {
     }
 
     static synchronized void stopAll() {
-        if (postgresOwner != null) {
+        if (postgres != null) {
             try {
-                postgresOwner.postgres.close();
+                postgres.close();
                 log.info("Embedded PostgreSQL stopped");
             } catch (IOException e) {
                 log.warn("Embedded PostgreSQL did not stop cleanly", e);
             }
-            postgresOwner = null;
+            postgres = null;
         }
-        if (redisOwner != null) {
+        if (redis != null) {
             try {
-                redisOwner.redis.stop();
+                redis.stop();
                 log.info("Embedded Redis stopped");
             } catch (IOException e) {
                 log.warn("Embedded Redis did not stop cleanly", e);
             }
-            redisOwner = null;
+            redis = null;
         }
     }
 
@@ -95,8 +101,8 @@ public final class EmbeddedServers {
         try {
             Files.createDirectories(dir.getParent());
             stopOrphan(dir.resolve("postmaster.pid"), "postgres");
-            long started = System.nanoTime();
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+            long startedAt = System.nanoTime();
+            EmbeddedPostgres started = EmbeddedPostgres.builder()
                     .setDataDirectory(dir)
                     .setCleanDataDirectory(false)
                     // durable: an acknowledged send must survive a crash of the machine, not only of the JVM
@@ -106,12 +112,9 @@ public final class EmbeddedServers {
                     .setServerConfig("max_connections", "300")
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .start();
-            log.info(
-                    "Embedded PostgreSQL started on port {} with data in {} ({} ms)",
-                    postgres.getPort(),
-                    dir,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-            return postgres;
+            log.info("Embedded PostgreSQL started on port " + started.getPort() + " with its data in " + dir + " ("
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt) + " ms)");
+            return started;
         } catch (IOException e) {
             throw new UncheckedIOException("embedded PostgreSQL did not start in " + dir, e);
         }
@@ -123,16 +126,16 @@ public final class EmbeddedServers {
             Path pidFile = dir.resolve("redis.pid");
             stopOrphan(pidFile, "redis");
             // Redis is a cache for Chorus: no persistence, so a restart starts cold and Postgres refills it
-            RedisServer redis = RedisServer.newRedisServer()
+            RedisServer server = RedisServer.newRedisServer()
                     .port(port)
                     .bind("127.0.0.1")
                     .setting("save \"\"")
                     .setting("appendonly no")
                     .setting("pidfile " + pidFile.toAbsolutePath())
                     .build();
-            redis.start();
-            log.info("Embedded Redis started on port {}", port);
-            return redis;
+            server.start();
+            log.info("Embedded Redis started on port " + port);
+            return server;
         } catch (IOException e) {
             throw new UncheckedIOException("embedded Redis did not start", e);
         }
@@ -150,7 +153,7 @@ public final class EmbeddedServers {
                 && process.get().isAlive()
                 && process.get().info().command().orElse("").contains(commandHint)) {
             ProcessHandle orphan = process.get();
-            log.warn("Stopping {} (pid {}) left running by a previous run", commandHint, orphan.pid());
+            log.warn("Stopping " + commandHint + " (pid " + orphan.pid() + ") left running by a previous run");
             signal(orphan.pid(), "INT"); // Postgres: fast shutdown; Redis: shutdown
             if (!waitForExit(orphan, Duration.ofSeconds(30))) {
                 orphan.destroyForcibly();

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.env.EnvironmentPostProcessor;
+import org.springframework.boot.logging.DeferredLogFactory;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.core.Ordered;
@@ -30,6 +31,10 @@ public class EmbeddedServersEnvironmentPostProcessor implements EnvironmentPostP
     private static final String SOURCE = "chorusEmbeddedServers";
 
     private static Path ephemeralDir;
+
+    public EmbeddedServersEnvironmentPostProcessor(DeferredLogFactory logFactory) {
+        EmbeddedServers.useLog(logFactory.getLog(EmbeddedServers.class));
+    }
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {

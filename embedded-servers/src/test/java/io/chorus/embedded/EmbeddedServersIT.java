@@ -1,6 +1,7 @@
 package io.chorus.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -86,7 +87,8 @@ class EmbeddedServersIT {
     @Test
     void anOrphanedServerFromAKilledRunIsStoppedBeforeTheNextStart(@TempDir Path dir) throws Exception {
         // given a process that looks like a server left behind, with its pid file
-        Process orphan = new ProcessBuilder("bash", "-c", "exec -a redis-orphan sleep 300").start();
+        Process orphan = new ProcessBuilder("sleep", "300").start();
+        await().until(() -> orphan.info().command().orElse("").contains("sleep"));
         Path pidFile = dir.resolve("redis.pid");
         Files.writeString(pidFile, orphan.pid() + "\n");
 

@@ -1,17 +1,12 @@
 package io.chorus.command.group;
 
-import java.util.regex.Pattern;
+import io.chorus.api.Identifiers;
 
 /**
  * Checks of identifiers and free text shared by the aggregate and the REST layer, so that both reject the same
  * input with the same message.
  */
 public final class Inputs {
-
-    /** Group ids appear in STOMP destinations ({@code /topic/groups.{groupId}}), so no dots. */
-    private static final Pattern GROUP_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-
-    private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._@:+-]{1,128}");
 
     private static final int MAX_CLIENT_MESSAGE_ID = 128;
 
@@ -20,14 +15,14 @@ public final class Inputs {
     private Inputs() {}
 
     public static String groupId(String groupId) {
-        if (groupId == null || !GROUP_ID.matcher(groupId).matches()) {
+        if (!Identifiers.isGroupId(groupId)) {
             throw new InvalidFieldException("groupId", "must be 1 to 64 letters, digits, '_' or '-'");
         }
         return groupId;
     }
 
     public static String userId(String field, String userId) {
-        if (userId == null || !USER_ID.matcher(userId).matches()) {
+        if (!Identifiers.isUserId(userId)) {
             throw new InvalidFieldException(field, "must be 1 to 128 letters, digits or one of . _ @ : + -");
         }
         return userId;

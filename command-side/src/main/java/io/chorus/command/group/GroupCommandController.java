@@ -1,0 +1,114 @@
+package io.chorus.command.group;
+
+import io.chorus.api.group.AddMemberCommand;
+import io.chorus.api.group.ChangeRoleCommand;
+import io.chorus.api.group.CreateGroupCommand;
+import io.chorus.api.group.JoinGroupCommand;
+import io.chorus.api.group.LeaveGroupCommand;
+import io.chorus.api.group.RemoveMemberCommand;
+import io.chorus.api.group.Role;
+import io.chorus.api.group.UnbanMemberCommand;
+import io.chorus.api.group.Visibility;
+import io.chorus.command.web.Commands;
+import java.net.URI;
+import java.security.Principal;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Writes to groups and their membership. The caller is always the token's subject. */
+@RestController
+@RequestMapping("/api/groups")
+class GroupCommandController {
+
+    private final Commands commands;
+
+    GroupCommandController(Commands commands) {
+        this.commands = commands;
+    }
+
+    record CreateGroupRequest(String groupId, String name, String visibility) {}
+
+    record AddMemberRequest(String userId, String role) {}
+
+    record ChangeRoleRequest(String role) {}
+
+    @PostMapping
+    ResponseEntity<Map<String, String>> create(@RequestBody CreateGroupRequest request, Principal caller) {
+        String groupId = request.groupId() == null ? UUID.randomUUID().toString() : Inputs.groupId(request.groupId());
+        commands.send(new CreateGroupCommand(
+                groupId, request.name(), visibility(request.visibility()), caller.getName(), commands.now()));
+        return ResponseEntity.created(URI.create("/api/groups/" + groupId)).body(Map.of("groupId", groupId));
+    }
+
+    @PostMapping("/{groupId}/join")
+    void join(@PathVariable String groupId, Principal caller) {
+        commands.send(new JoinGroupCommand(Inputs.groupId(groupId), caller.getName(), commands.now()));
+    }
+
+    @PostMapping("/{groupId}/leave")
+    void leave(@PathVariable String groupId, Principal caller) {
+        commands.send(new LeaveGroupCommand(Inputs.groupId(groupId), caller.getName(), commands.now()));
+    }
+
+    @PostMapping("/{groupId}/members")
+    void add(@PathVariable String groupId, @RequestBody AddMemberRequest request, Principal caller) {
+        Role role = request.role() == null ? Role.MEMBER : role(request.role());
+        commands.send(new AddMemberCommand(
+                Inputs.groupId(groupId), caller.getName(), request.userId(), role, commands.now()));
+    }
+
+    @DeleteMapping("/{groupId}/members/{userId}")
+    void remove(
+            @PathVariable String groupId,
+            @PathVariable String userId,
+            @RequestParam(defaultValue = "false") boolean ban,
+            Principal caller) {
+        commands.send(new RemoveMemberCommand(Inputs.groupId(groupId), caller.getName(), userId, ban, commands.now()));
+    }
+
+    @DeleteMapping("/{groupId}/bans/{userId}")
+    void unban(@PathVariable String groupId, @PathVariable String userId, Principal caller) {
+        commands.send(new UnbanMemberCommand(Inputs.groupId(groupId), caller.getName(), userId, commands.now()));
+    }
+
+    @PutMapping("/{groupId}/members/{userId}/role")
+    void changeRole(
+            @PathVariable String groupId,
+            @PathVariable String userId,
+            @RequestBody ChangeRoleRequest request,
+            Principal caller) {
+        commands.send(new ChangeRoleCommand(
+                Inputs.groupId(groupId), caller.getName(), userId, role(request.role()), commands.now()));
+    }
+
+    private static Visibility visibility(String value) {
+        if ("open".equals(value)) {
+            return Visibility.OPEN;
+        }
+        if ("invite".equals(value)) {
+            return Visibility.INVITE;
+        }
+        throw new InvalidFieldException("visibility", "must be 'open' or 'invite'");
+    }
+
+    private static Role role(String value) {
+        if (value != null) {
+            for (Role role : Role.values()) {
+                if (role.name().toLowerCase(Locale.ROOT).equals(value)) {
+                    return role;
+                }
+            }
+        }
+        throw new InvalidFieldException("role", "must be 'owner', 'admin' or 'member'");
+    }
+}
