@@ -33,11 +33,6 @@ class CommandErrorHandler {
         return invalidField(HttpStatus.BAD_REQUEST, ex);
     }
 
-    @ExceptionHandler(IllegalArgumentException.class)
-    ResponseEntity<ProblemDetail> badInput(IllegalArgumentException ex) {
-        return Problems.respond(Problems.problem(HttpStatus.BAD_REQUEST, ex.getMessage()));
-    }
-
     @ExceptionHandler(NotAllowedException.class)
     ResponseEntity<ProblemDetail> notAllowed(NotAllowedException ex) {
         return Problems.respond(Problems.problem(HttpStatus.FORBIDDEN, ex.getMessage()));

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
@@ -66,14 +67,20 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 .body(Problems.invalidFields(HttpStatus.BAD_REQUEST, detail, errors));
     }
 
-    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
-    ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException ex) {
+    @Override
+    protected ResponseEntity<Object> handleTypeMismatch(
+            TypeMismatchException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String field = ex instanceof MethodArgumentTypeMismatchException argument
+                ? argument.getName()
+                : String.valueOf(ex.getPropertyName());
         String message = "cannot read " + describe(ex.getValue()) + " as "
                 + (ex.getRequiredType() == null ? "the expected type" : typeName(ex.getRequiredType()));
-        return Problems.respond(Problems.invalidFields(
-                HttpStatus.BAD_REQUEST,
-                ex.getName() + " " + message,
-                List.of(new Problems.FieldError(ex.getName(), message))));
+        return ResponseEntity.badRequest()
+                .headers(headers)
+                .body(Problems.invalidFields(
+                        HttpStatus.BAD_REQUEST,
+                        field + " " + message,
+                        List.of(new Problems.FieldError(field, message))));
     }
 
     @ExceptionHandler(Exception.class)

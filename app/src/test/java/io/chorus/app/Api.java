@@ -1,0 +1,81 @@
+package io.chorus.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+
+/** A small HTTP client for the REST API as an outside caller sees it: real sockets, real JSON, real tokens. */
+public final class Api {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String base;
+
+    public Api(int port) {
+        this.base = "http://localhost:" + port;
+    }
+
+    public record Response(int status, JsonNode body, String contentType, String location) {
+
+        public String detail() {
+            return body.path("detail").asText();
+        }
+
+        public List<String> errorFields() {
+            return body.path("errors").findValuesAsText("field");
+        }
+    }
+
+    public String token(String userId, String... scopes) {
+        Response response = call("POST", "/api/dev/tokens", null, Map.of("userId", userId, "scopes", List.of(scopes)));
+        return response.body().get("token").asText();
+    }
+
+    public Response post(String token, String path, Object body) {
+        return call("POST", path, token, body);
+    }
+
+    public Response put(String token, String path, Object body) {
+        return call("PUT", path, token, body);
+    }
+
+    public Response patch(String token, String path, Object body) {
+        return call("PATCH", path, token, body);
+    }
+
+    public Response delete(String token, String path) {
+        return call("DELETE", path, token, null);
+    }
+
+    public Response call(String method, String path, String token, Object body) {
+        try {
+            String raw = body == null ? "" : body instanceof String s ? s : JSON.writeValueAsString(body);
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                    .method(method, HttpRequest.BodyPublishers.ofString(raw))
+                    .header("Content-Type", "application/json");
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode json = response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
+            return new Response(
+                    response.statusCode(),
+                    json,
+                    response.headers().firstValue("Content-Type").orElse(""),
+                    response.headers().firstValue("Location").orElse(null));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
