@@ -1,0 +1,167 @@
+package io.chorus.eventstore;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.axonframework.common.jdbc.JdbcUtils;
+import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.eventhandling.TrackedDomainEventData;
+import org.axonframework.eventhandling.TrackedEventData;
+import org.axonframework.eventhandling.TrackingToken;
+import org.axonframework.eventhandling.WrappedToken;
+import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
+
+/**
+ * Axon's JDBC storage engine with the event stream read in commit order, so that it never skips a committed event.
+ *
+ * <p>Axon's stock engines hand out the global index before commit and read the stream in index order; an event
+ * whose transaction commits after a later-indexed one is a gap, and a gap older than the gap timeout is given up,
+ * losing the event for every reader (AxonFramework #4829). Here each event records its transaction id
+ * ({@code tx_id}, a column default of {@code pg_current_xact_id()}). A reader takes only events whose transaction
+ * id is below the xmin of its own snapshot: every such transaction has ended, and any transaction yet to write
+ * gets a larger id, so nothing can appear before those events any more. Read in (tx_id, global_index) order the
+ * stream is final as read: no skip, no duplicate, a token that only moves forward, and within a transaction (and
+ * so within a group, whose events one transaction at a time append) the index order.
+ *
+ * <p>While an older transaction runs, younger committed events wait behind it (they are "held back"): the engine
+ * looks again every millisecond for up to {@code heldBackWait}, so a short transaction (a concurrent append, a
+ * processor's token update) costs a reader milliseconds, not a polling interval. A transaction that stays open
+ * longer holds the stream back until it ends; nothing is skipped.
+ *
+ * <p>Appends, loading an aggregate, snapshots and the Jackson-serialized payloads are the JDBC engine's own.
+ */
+public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
+
+    private static final String HORIZON = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+
+    private final TransactionManager transactionManager;
+    private final long heldBackWaitNanos;
+
+    protected CommitOrderedEventStorageEngine(
+            Builder builder, TransactionManager transactionManager, Duration heldBackWait) {
+        super(builder.transactionManager(transactionManager));
+        this.transactionManager = transactionManager;
+        this.heldBackWaitNanos = heldBackWait.toNanos();
+    }
+
+    /**
+     * An engine on {@code builder}'s settings (schema, serializers, connections) and {@code transactionManager};
+     * {@code heldBackWait} as described above.
+     */
+    public static CommitOrderedEventStorageEngine create(
+            Builder builder, TransactionManager transactionManager, Duration heldBackWait) {
+        return new CommitOrderedEventStorageEngine(builder, transactionManager, heldBackWait);
+    }
+
+    @Override
+    protected List<? extends TrackedEventData<?>> fetchTrackedEvents(TrackingToken lastToken, int batchSize) {
+        CommitOrderToken after =
+                lastToken == null ? CommitOrderToken.TAIL : (CommitOrderToken) WrappedToken.unwrapLowerBound(lastToken);
+        long deadline = System.nanoTime() + heldBackWaitNanos;
+        while (true) {
+            Batch batch = fetchBatch(after, batchSize);
+            if (!batch.events().isEmpty() || !batch.heldBack() || System.nanoTime() >= deadline) {
+                return batch.events();
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            if (Thread.currentThread().isInterrupted()) {
+                return batch.events();
+            }
+        }
+    }
+
+    private record Batch(List<TrackedEventData<?>> events, boolean heldBack) {}
+
+    private Batch fetchBatch(CommitOrderToken after, int batchSize) {
+        return transactionManager()
+                .fetchInTransaction(() -> JdbcUtils.executeQuery(
+                        getConnection(),
+                        connection -> readAfter(connection, after, batchSize),
+                        resultSet -> {
+                            List<TrackedEventData<?>> events = new ArrayList<>();
+                            boolean heldBack = false;
+                            while (resultSet.next()) {
+                                long txId = resultSet.getLong("tx_id");
+                                if (txId >= resultSet.getLong("horizon")) {
+                                    // ordered by tx_id: every further row is from a transaction not yet final either
+                                    heldBack = true;
+                                    break;
+                                }
+                                CommitOrderToken token =
+                                        new CommitOrderToken(txId, resultSet.getLong(schema().globalIndexColumn()));
+                                events.add(new TrackedDomainEventData<>(token, getDomainEventData(resultSet)));
+                            }
+                            return new Batch(events, heldBack);
+                        },
+                        e -> new IllegalStateException("reading the event stream after " + after + " failed", e)));
+    }
+
+    private PreparedStatement readAfter(Connection connection, CommitOrderToken after, int batchSize)
+            throws SQLException {
+        String sql = "SELECT " + HORIZON + " AS horizon, tx_id, " + trackedEventFields() + " FROM "
+                + schema().domainEventTable() + " WHERE (tx_id, " + schema().globalIndexColumn() + ") > (?, ?)"
+                + " ORDER BY tx_id, " + schema().globalIndexColumn() + " LIMIT ?";
+        PreparedStatement statement = connection.prepareStatement(sql);
+        statement.setLong(1, after.txId());
+        statement.setLong(2, after.globalIndex());
+        statement.setInt(3, batchSize);
+        return statement;
+    }
+
+    /** Before the first event: a replay from here sees everything. */
+    @Override
+    public TrackingToken createTailToken() {
+        return CommitOrderToken.TAIL;
+    }
+
+    /** After every event that is final now: a follower starting here sees every event committed from now on. */
+    @Override
+    public TrackingToken createHeadToken() {
+        long horizon = transactionManager()
+                .fetchInTransaction(() -> JdbcUtils.executeQuery(
+                        getConnection(),
+                        connection -> connection.prepareStatement("SELECT " + HORIZON),
+                        resultSet -> {
+                            resultSet.next();
+                            return resultSet.getLong(1);
+                        },
+                        e -> new IllegalStateException("reading the stream's horizon failed", e)));
+        return new CommitOrderToken(horizon - 1, Long.MAX_VALUE);
+    }
+
+    /** Just before the first final event stamped at or after {@code at}; the head if there is none. */
+    @Override
+    public TrackingToken createTokenAt(Instant at) {
+        CommitOrderToken first = transactionManager()
+                .fetchInTransaction(() -> JdbcUtils.executeQuery(
+                        getConnection(),
+                        connection -> {
+                            PreparedStatement statement = connection.prepareStatement("SELECT tx_id, "
+                                    + schema().globalIndexColumn() + " FROM " + schema().domainEventTable()
+                                    + " WHERE " + schema().timestampColumn() + "::timestamptz >= ? AND tx_id < "
+                                    + HORIZON
+                                    + " ORDER BY tx_id, " + schema().globalIndexColumn() + " LIMIT 1");
+                            statement.setTimestamp(1, Timestamp.from(at));
+                            return statement;
+                        },
+                        resultSet -> resultSet.next()
+                                ? new CommitOrderToken(resultSet.getLong(1), resultSet.getLong(2))
+                                : null,
+                        e -> new IllegalStateException("finding the stream position at " + at + " failed", e)));
+        if (first == null) {
+            return createHeadToken();
+        }
+        return new CommitOrderToken(first.txId(), first.globalIndex() - 1);
+    }
+
+    private TransactionManager transactionManager() {
+        return transactionManager;
+    }
+}

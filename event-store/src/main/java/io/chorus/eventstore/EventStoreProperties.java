@@ -1,0 +1,21 @@
+package io.chorus.eventstore;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The PostgreSQL event store.
+ *
+ * @param fetchDelay how long an idle reader waits before looking again when no wake-up came (the safety net)
+ * @param heldBackWait how long a reader keeps looking, every millisecond, when committed events wait behind an
+ *     older running transaction
+ * @param batchSize events read per query
+ * @param channel the LISTEN/NOTIFY channel that tells every node of new events
+ */
+@ConfigurationProperties("chorus.event-store")
+public record EventStoreProperties(
+        @DefaultValue("1s") Duration fetchDelay,
+        @DefaultValue("200ms") Duration heldBackWait,
+        @DefaultValue("500") int batchSize,
+        @DefaultValue("chorus_events") String channel) {}

@@ -1,0 +1,83 @@
+package io.chorus.eventstore;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Listens on the notification channel with a connection of its own and wakes the event store's reader when any
+ * process (this one included) committed events, so a follower learns of an append elsewhere within milliseconds.
+ * A lost connection is reopened; meanwhile the reader's fetch delay is the fallback.
+ */
+public class EventStreamListener implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EventStreamListener.class);
+
+    private final DataSource dataSource;
+    private final String channel;
+    private final Runnable onNotice;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean listening;
+
+    public EventStreamListener(DataSource dataSource, String channel, Runnable onNotice) {
+        this.dataSource = dataSource;
+        this.channel = channel;
+        this.onNotice = onNotice;
+        this.thread = new Thread(this::run, "chorus-event-listener");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** Whether the LISTEN is in place (for health checks and tests). */
+    public boolean isListening() {
+        return listening;
+    }
+
+    private void run() {
+        while (running) {
+            try (Connection connection = dataSource.getConnection()) {
+                connection.setAutoCommit(true);
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("LISTEN " + channel);
+                }
+                listening = true;
+                // events committed while we were not listening
+                onNotice.run();
+                PGConnection pg = connection.unwrap(PGConnection.class);
+                while (running) {
+                    PGNotification[] notices = pg.getNotifications(1000);
+                    if (notices != null && notices.length > 0) {
+                        onNotice.run();
+                    }
+                }
+            } catch (SQLException e) {
+                listening = false;
+                if (running) {
+                    log.warn("Event notification channel lost ({}); reconnecting", e.getMessage());
+                    sleepQuietly();
+                }
+            }
+        }
+        listening = false;
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+    }
+}
