@@ -1,0 +1,37 @@
+package io.chorus.bench;
+
+import io.chorus.app.ChorusApplication;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** Starts the whole Chorus app in this JVM for a benchmark, on embedded servers unless told otherwise. */
+public final class BenchContext {
+
+    private BenchContext() {}
+
+    public static ConfigurableApplicationContext start(String... extra) {
+        List<String> args = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--chorus.embedded.ephemeral=true",
+                "--chorus.security.dev-tokens=true",
+                "--chorus.security.jwt.secret=benchmark-secret-of-at-least-32-bytes!",
+                "--logging.level.root=WARN",
+                "--logging.level.io.chorus=INFO",
+                "--spring.main.banner-mode=off"));
+        args.addAll(List.of(extra));
+        return SpringApplication.run(ChorusApplication.class, args.toArray(String[]::new));
+    }
+
+    /** A one-line description of where a figure was measured. */
+    public static String machine() {
+        Runtime runtime = Runtime.getRuntime();
+        return String.format(
+                "%d cores, %d GiB heap max, Java %s, %s",
+                runtime.availableProcessors(),
+                runtime.maxMemory() >> 30,
+                System.getProperty("java.version"),
+                System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    }
+}
