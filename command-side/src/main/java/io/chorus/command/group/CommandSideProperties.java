@@ -9,9 +9,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxTextLength longest message text, in characters after stripping surrounding whitespace
  * @param snapshotThreshold events of a group after which a snapshot is taken, so loading stays bounded
  * @param commandRetries how often a command that lost a concurrent append is retried
+ * @param cachedGroups how many groups stay loaded in memory (each holds its recent sends, up to 10,000)
  */
 @ConfigurationProperties("chorus.commands")
 public record CommandSideProperties(
         @DefaultValue("4000") int maxTextLength,
         @DefaultValue("500") int snapshotThreshold,
-        @DefaultValue("5") int commandRetries) {}
+        @DefaultValue("5") int commandRetries,
+        @DefaultValue("1000") int cachedGroups) {}

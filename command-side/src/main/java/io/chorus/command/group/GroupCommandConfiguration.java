@@ -6,9 +6,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.axonframework.commandhandling.CommandBus;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.commandhandling.gateway.DefaultCommandGateway;
-import org.axonframework.commandhandling.gateway.IntervalRetryScheduler;
 import org.axonframework.common.caching.Cache;
-import org.axonframework.common.caching.WeakReferenceCache;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.Configuration;
 import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
@@ -16,7 +14,6 @@ import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.annotation.HandlerDefinition;
 import org.axonframework.messaging.annotation.ParameterResolverFactory;
-import org.axonframework.modelling.command.ConcurrencyException;
 import org.axonframework.spring.eventsourcing.SpringAggregateSnapshotter;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -26,10 +23,10 @@ import org.springframework.context.annotation.Bean;
 @EnableConfigurationProperties(CommandSideProperties.class)
 public class GroupCommandConfiguration {
 
-    /** Hot groups stay in memory; a cold or evicted one loads from its latest snapshot. */
+    /** Busy groups stay in memory; a cold or evicted one loads from its latest snapshot. */
     @Bean
-    Cache groupCache() {
-        return new WeakReferenceCache();
+    Cache groupCache(CommandSideProperties properties) {
+        return new BoundedAggregateCache(properties.cachedGroups());
     }
 
     @Bean(destroyMethod = "shutdown")
@@ -85,31 +82,13 @@ public class GroupCommandConfiguration {
         });
     }
 
-    /**
-     * Retries only a lost race for the group's next sequence number (another node appended first); a broken rule
-     * or bad input fails at once.
-     */
+    /** Retries only a lost race for the group's next position; a broken rule or bad input fails at once. */
     @Bean
     CommandGateway commandGateway(
             CommandBus commandBus, ScheduledExecutorService commandRetryExecutor, CommandSideProperties properties) {
-        IntervalRetryScheduler retries = IntervalRetryScheduler.builder()
-                .retryExecutor(commandRetryExecutor)
-                .retryInterval(10)
-                .maxRetryCount(properties.commandRetries())
-                .nonTransientFailurePredicate(failure -> !causedByConcurrency(failure))
-                .build();
         return DefaultCommandGateway.builder()
                 .commandBus(commandBus)
-                .retryScheduler(retries)
+                .retryScheduler(new ConcurrencyRetryScheduler(commandRetryExecutor, properties.commandRetries()))
                 .build();
-    }
-
-    private static boolean causedByConcurrency(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ConcurrencyException) {
-                return true;
-            }
-        }
-        return false;
     }
 }
