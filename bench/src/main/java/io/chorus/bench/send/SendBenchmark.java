@@ -39,7 +39,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * group that already holds 100,000 events and on an empty group; and, as the ceiling, single-row durable INSERTs
  * into the same PostgreSQL at the same concurrency. Everything runs on this machine in one run:
  *
- * <pre>bench/send-benchmark.sh [concurrency=32] [seconds per scenario=15] [hot group size=100000]</pre>
+ * <pre>bench/send-benchmark.sh [concurrency=32] [seconds per scenario=15] [hot group size=100000] [only]</pre>
  */
 public final class SendBenchmark {
 
@@ -54,6 +54,8 @@ public final class SendBenchmark {
     private final List<String> users = new ArrayList<>();
     private final List<String> tokens = new ArrayList<>();
     private final AtomicLong clientIds = new AtomicLong();
+    /** Runs only the scenarios whose name contains this (and the ceiling), e.g. for a profile. */
+    private String only;
 
     private SendBenchmark(int concurrency, Duration duration, CommandGateway gateway, int port) {
         this.concurrency = concurrency;
@@ -71,6 +73,7 @@ public final class SendBenchmark {
         try (ConfigurableApplicationContext context = BenchContext.start()) {
             int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
             SendBenchmark bench = new SendBenchmark(concurrency, duration, context.getBean(CommandGateway.class), port);
+            bench.only = args.length > 3 ? args[3] : null;
             bench.run(context, hotSize);
         }
         System.exit(0);
@@ -129,6 +132,9 @@ public final class SendBenchmark {
     }
 
     private Result measure(String name, ActionFactory actions) throws Exception {
+        if (only != null && !name.equals("ceiling: INSERT") && !name.contains(only)) {
+            return new Result(name, 0, 0, 0, 0);
+        }
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         long warmUpEnd = System.nanoTime() + Duration.ofSeconds(3).toNanos();
         long end = warmUpEnd + duration.toNanos();

@@ -14,6 +14,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("chorus.commands")
 public record CommandSideProperties(
         @DefaultValue("4000") int maxTextLength,
-        @DefaultValue("500") int snapshotThreshold,
+        @DefaultValue("2000") int snapshotThreshold,
         @DefaultValue("5") int commandRetries,
         @DefaultValue("1000") int cachedGroups) {}
