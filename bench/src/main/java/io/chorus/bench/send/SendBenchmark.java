@@ -72,6 +72,9 @@ public final class SendBenchmark {
     record Result(String name, double perSecond, double p50Millis, double p99Millis, long failures) {}
 
     public static void main(String[] args) throws Exception {
+        // HttpURLConnection keeps 5 idle connections per host by default: with more senders, most requests would
+        // open a new TCP connection and the figure would measure connection set-up
+        System.setProperty("http.maxConnections", "256");
         int concurrency = args.length > 0 ? Integer.parseInt(args[0]) : 32;
         Duration duration = Duration.ofSeconds(args.length > 1 ? Integer.parseInt(args[1]) : 15);
         int hotSize = args.length > 2 ? Integer.parseInt(args[2]) : 100_000;

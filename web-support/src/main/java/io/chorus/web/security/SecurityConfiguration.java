@@ -7,6 +7,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
@@ -98,11 +100,19 @@ public class SecurityConfiguration {
     JwtDecoder jwtDecoder(ChorusSecurityProperties properties, SecretKey jwtSecretKey) {
         String jwkSetUri = properties.jwt().jwkSetUri();
         if (jwkSetUri != null && !jwkSetUri.isBlank()) {
-            return NimbusJwtDecoder.withJwkSetUri(jwkSetUri).build();
+            return new CachingJwtDecoder(
+                    NimbusJwtDecoder.withJwkSetUri(jwkSetUri).build(),
+                    Duration.ofMinutes(1),
+                    10_000,
+                    Clock.systemUTC());
         }
-        return NimbusJwtDecoder.withSecretKey(jwtSecretKey)
-                .macAlgorithm(MacAlgorithm.HS256)
-                .build();
+        return new CachingJwtDecoder(
+                NimbusJwtDecoder.withSecretKey(jwtSecretKey)
+                        .macAlgorithm(MacAlgorithm.HS256)
+                        .build(),
+                Duration.ofMinutes(1),
+                10_000,
+                Clock.systemUTC());
     }
 
     @Bean
