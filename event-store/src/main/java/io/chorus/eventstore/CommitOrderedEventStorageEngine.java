@@ -31,7 +31,7 @@ import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
  * so within a group, whose events one transaction at a time append) the index order.
  *
  * <p>While an older transaction runs, younger committed events wait behind it (they are "held back"): the engine
- * looks again every millisecond for up to {@code heldBackWait}, so a short transaction (a concurrent append, a
+ * looks again after 1 ms, then 2, 4, … up to 16 ms apart, for up to {@code heldBackWait}, so a short transaction (a concurrent append, a
  * processor's token update) costs a reader milliseconds, not a polling interval. A transaction that stays open
  * longer holds the stream back until it ends; nothing is skipped.
  *
@@ -40,6 +40,8 @@ import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
 
     private static final String HORIZON = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+
+    private static final long MAX_HELD_BACK_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(16);
 
     private final TransactionManager transactionManager;
     private final long heldBackWaitNanos;
@@ -65,12 +67,15 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
         CommitOrderToken after =
                 lastToken == null ? CommitOrderToken.TAIL : (CommitOrderToken) WrappedToken.unwrapLowerBound(lastToken);
         long deadline = System.nanoTime() + heldBackWaitNanos;
+        long pauseNanos = TimeUnit.MILLISECONDS.toNanos(1);
         while (true) {
             Batch batch = fetchBatch(after, batchSize);
             if (!batch.events().isEmpty() || !batch.heldBack() || System.nanoTime() >= deadline) {
                 return batch.events();
             }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            // a short hold (a concurrent append) clears in a millisecond; a long one should not cost a query each
+            LockSupport.parkNanos(pauseNanos);
+            pauseNanos = Math.min(pauseNanos * 2, MAX_HELD_BACK_PAUSE_NANOS);
             if (Thread.currentThread().isInterrupted()) {
                 return batch.events();
             }

@@ -8,7 +8,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * The PostgreSQL event store.
  *
  * @param fetchDelay how long an idle reader waits before looking again when no wake-up came (the safety net)
- * @param heldBackWait how long a reader keeps looking, every millisecond, when committed events wait behind an
+ * @param heldBackWait how long a reader keeps looking (after 1, 2, 4, … 16 ms) when committed events wait behind an
  *     older running transaction
  * @param batchSize events read per query
  * @param channel the LISTEN/NOTIFY channel that tells every node of new events
