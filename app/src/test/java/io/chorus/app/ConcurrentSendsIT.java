@@ -23,6 +23,7 @@ import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * 16 threads through the REST API and 16 through the command gateway send to one group at once, each also
@@ -43,6 +44,9 @@ class ConcurrentSendsIT {
 
     @Autowired
     EventStore eventStore;
+
+    @Autowired
+    JdbcTemplate jdbc;
 
     @Test
     void concurrentSendsToOneGroupAreGapFreeAndIdempotent() throws Exception {
@@ -139,5 +143,11 @@ class ConcurrentSendsIT {
                 .allSatisfy((id, seq) -> assertThat(seq).isEqualTo(storedSeq.get(id)));
         Set<Long> distinctSeqs = messages.stream().map(MessageSentEvent::seq).collect(Collectors.toSet());
         assertThat(distinctSeqs).hasSize(sends);
+        // group commit: concurrent sends shared transactions (one group's sends never do: they take turns)
+        Integer transactions = jdbc.queryForObject(
+                "select count(distinct tx_id) from domain_event_entry where aggregate_identifier = ?",
+                Integer.class,
+                group);
+        assertThat(transactions).isEqualTo(expected);
     }
 }

@@ -12,11 +12,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.axonframework.common.jdbc.JdbcUtils;
 import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.TrackedDomainEventData;
 import org.axonframework.eventhandling.TrackedEventData;
 import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.eventhandling.WrappedToken;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Axon's JDBC storage engine with the event stream read in commit order, so that it never skips a committed event.
@@ -45,12 +47,41 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
 
     private final TransactionManager transactionManager;
     private final long heldBackWaitNanos;
+    private volatile GroupCommitter groupCommitter;
 
     protected CommitOrderedEventStorageEngine(
             Builder builder, TransactionManager transactionManager, Duration heldBackWait) {
         super(builder.transactionManager(transactionManager));
         this.transactionManager = transactionManager;
         this.heldBackWaitNanos = heldBackWait.toNanos();
+    }
+
+    /**
+     * Writes appends made outside a transaction (commands) by group commit, up to {@code maxCommands} commands per
+     * transaction; an append inside a caller's transaction stays in that transaction.
+     */
+    public CommitOrderedEventStorageEngine withGroupCommit(int maxCommands) {
+        this.groupCommitter = new GroupCommitter(
+                events -> transactionManager.executeInTransaction(() -> super.appendEvents(events)), maxCommands);
+        return this;
+    }
+
+    @Override
+    public void appendEvents(List<? extends EventMessage<?>> events) {
+        GroupCommitter committer = groupCommitter;
+        if (committer == null || events.isEmpty() || TransactionSynchronizationManager.isActualTransactionActive()) {
+            super.appendEvents(events);
+        } else {
+            committer.append(events);
+        }
+    }
+
+    /** Stops the group-commit writer once what is waiting has been written. */
+    public void shutDown() {
+        GroupCommitter committer = groupCommitter;
+        if (committer != null) {
+            committer.close();
+        }
     }
 
     /**

@@ -12,10 +12,23 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     older running transaction
  * @param batchSize events read per query
  * @param channel the LISTEN/NOTIFY channel that tells every node of new events
+ * @param groupCommit whether the appends of concurrent commands share transactions
  */
 @ConfigurationProperties("chorus.event-store")
 public record EventStoreProperties(
         @DefaultValue("1s") Duration fetchDelay,
         @DefaultValue("200ms") Duration heldBackWait,
         @DefaultValue("500") int batchSize,
-        @DefaultValue("chorus_events") String channel) {}
+        @DefaultValue("chorus_events") String channel,
+        @DefaultValue GroupCommit groupCommit) {
+
+    /**
+     * @param enabled whether commands append through the group-commit writer (their command handling then runs
+     *     without a database transaction of its own; the property {@code chorus.event-store.group-commit.enabled}
+     *     is also read by the command side)
+     * @param maxCommands most commands whose events share one transaction
+     */
+    public record GroupCommit(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("64") int maxCommands) {}
+}

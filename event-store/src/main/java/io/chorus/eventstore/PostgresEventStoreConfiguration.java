@@ -59,17 +59,21 @@ public class PostgresEventStoreConfiguration {
         return new EventStreamNotifier(dataSource, properties.channel());
     }
 
-    @Bean
-    EventStorageEngine eventStorageEngine(
+    @Bean(destroyMethod = "shutDown")
+    CommitOrderedEventStorageEngine eventStorageEngine(
             DataSource dataSource,
             Serializer serializer,
             @Qualifier("eventSerializer") Serializer eventSerializer,
             TransactionManager transactionManager,
             EventStoreProperties properties) {
-        return CommitOrderedEventStorageEngine.create(
+        CommitOrderedEventStorageEngine engine = CommitOrderedEventStorageEngine.create(
                 jdbcEngine(dataSource, serializer, eventSerializer, properties.batchSize()),
                 transactionManager,
                 properties.heldBackWait());
+        if (properties.groupCommit().enabled()) {
+            engine.withGroupCommit(properties.groupCommit().maxCommands());
+        }
+        return engine;
     }
 
     @Bean

@@ -4,9 +4,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.axonframework.commandhandling.CommandBus;
+import org.axonframework.commandhandling.CommandBusSpanFactory;
+import org.axonframework.commandhandling.DuplicateCommandHandlerResolver;
+import org.axonframework.commandhandling.SimpleCommandBus;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.commandhandling.gateway.DefaultCommandGateway;
 import org.axonframework.common.caching.Cache;
+import org.axonframework.common.transaction.NoTransactionManager;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.Configuration;
 import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
@@ -14,7 +18,10 @@ import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.annotation.HandlerDefinition;
 import org.axonframework.messaging.annotation.ParameterResolverFactory;
+import org.axonframework.messaging.interceptors.CorrelationDataInterceptor;
 import org.axonframework.spring.eventsourcing.SpringAggregateSnapshotter;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
@@ -80,6 +87,26 @@ public class GroupCommandConfiguration {
             thread.setDaemon(true);
             return thread;
         });
+    }
+
+    /**
+     * With group commit (the default, see {@code chorus.event-store.group-commit}), a command runs without a
+     * database transaction of its own: its events are written, with those of other commands waiting at the same
+     * moment, by the event store's group-commit writer, and the command completes once they are committed. Holding a
+     * pooled connection per waiting command would only starve that writer.
+     */
+    @Bean
+    @Qualifier("localSegment")
+    @ConditionalOnProperty(name = "chorus.event-store.group-commit.enabled", matchIfMissing = true)
+    SimpleCommandBus commandBus(Configuration axon, DuplicateCommandHandlerResolver duplicateCommandHandlerResolver) {
+        SimpleCommandBus commandBus = SimpleCommandBus.builder()
+                .transactionManager(NoTransactionManager.INSTANCE)
+                .duplicateCommandHandlerResolver(duplicateCommandHandlerResolver)
+                .spanFactory(axon.getComponent(CommandBusSpanFactory.class))
+                .messageMonitor(axon.messageMonitor(CommandBus.class, "commandBus"))
+                .build();
+        commandBus.registerHandlerInterceptor(new CorrelationDataInterceptor<>(axon.correlationDataProviders()));
+        return commandBus;
     }
 
     /** Retries only a lost race for the group's next position; a broken rule or bad input fails at once. */

@@ -1,0 +1,98 @@
+package io.chorus.eventstore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventhandling.GenericEventMessage;
+import org.axonframework.modelling.command.ConcurrencyException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The batching and failure isolation of group commit. The "transaction" here records what it was given and
+ * refuses any batch holding a poisoned event, as PostgreSQL refuses a whole transaction on one unique violation;
+ * the real one runs in every integration test that sends a command.
+ */
+class GroupCommitterTest {
+
+    private final List<List<Object>> transactions = new CopyOnWriteArrayList<>();
+    private final CountDownLatch firstTransactionMayFinish = new CountDownLatch(1);
+
+    private void transaction(List<? extends EventMessage<?>> events) {
+        List<Object> payloads =
+                events.stream().<Object>map(EventMessage::getPayload).toList();
+        if (transactions.isEmpty()) {
+            await(firstTransactionMayFinish);
+        }
+        if (payloads.contains("poison")) {
+            throw new ConcurrencyException("another writer took this position");
+        }
+        transactions.add(payloads);
+    }
+
+    @Test
+    void waitingAppendsShareATransactionAndOnlyTheFailingOneFails() throws Exception {
+        // given a writer busy with a first transaction while more appends queue up
+        GroupCommitter committer = new GroupCommitter(this::transaction, 64);
+        ExecutorService callers = Executors.newFixedThreadPool(6);
+        Future<?> first = callers.submit(() -> committer.append(events("first")));
+        List<Future<?>> queued = new ArrayList<>();
+        for (String payload : List.of("a", "b", "poison", "c")) {
+            queued.add(callers.submit(() -> committer.append(events(payload))));
+        }
+        waitUntilQueued(committer, 4);
+
+        // when the first transaction finishes
+        firstTransactionMayFinish.countDown();
+
+        // then
+        first.get();
+        queued.get(0).get();
+        queued.get(1).get();
+        queued.get(3).get();
+        assertThatThrownBy(() -> queued.get(2).get()).hasCauseInstanceOf(ConcurrencyException.class);
+        assertThat(transactions).first().isEqualTo(List.of("first"));
+        assertThat(transactions.stream().flatMap(List::stream).toList())
+                .containsExactlyInAnyOrder("first", "a", "b", "c");
+        callers.shutdown();
+        committer.close();
+    }
+
+    @Test
+    void aLoneAppendIsWrittenAtOnce() {
+        firstTransactionMayFinish.countDown();
+        GroupCommitter committer = new GroupCommitter(this::transaction, 64);
+
+        committer.append(events("alone"));
+
+        assertThat(transactions).containsExactly(List.of("alone"));
+        committer.close();
+    }
+
+    private static List<EventMessage<?>> events(String payload) {
+        return List.of(GenericEventMessage.asEventMessage(payload));
+    }
+
+    private static void waitUntilQueued(GroupCommitter committer, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (committer.waiting() < count && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(committer.waiting()).isEqualTo(count);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
