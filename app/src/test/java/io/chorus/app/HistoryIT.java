@@ -1,0 +1,150 @@
+package io.chorus.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chorus.app.Api.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** The PostgreSQL history projection and the messages page API over real HTTP. */
+@ChorusIT
+class HistoryIT {
+
+    @LocalServerPort
+    int port;
+
+    Api api;
+    String alice;
+    String bob;
+    String group;
+
+    @BeforeEach
+    void setUp() {
+        api = new Api(port);
+        alice = api.token("alice");
+        bob = api.token("bob");
+        group = "h-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(api.post(alice, "/api/groups", Map.of("groupId", group, "name", "H", "visibility", "open"))
+                        .status())
+                .isEqualTo(201);
+    }
+
+    private long send(String token, String clientId, String text) {
+        return api.post(token, "/api/groups/" + group + "/messages", Map.of("clientMessageId", clientId, "text", text))
+                .body()
+                .get("seq")
+                .asLong();
+    }
+
+    private Response page(String token, String query) {
+        return api.call("GET", "/api/groups/" + group + "/messages" + query, token, null);
+    }
+
+    private static List<Long> seqs(Response response) {
+        List<Long> seqs = new ArrayList<>();
+        // before the projection has seen the group, the answer is a 404 problem without messages
+        response.body().path("messages").forEach(m -> seqs.add(m.get("seq").asLong()));
+        return seqs;
+    }
+
+    private void awaitProjected(long seq) {
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> seqs(page(alice, "?after=" + (seq - 1))).contains(seq));
+    }
+
+    @Test
+    void emptyGroupHasAnEmptyPage() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> page(alice, "").status() == 200);
+
+        Response response = page(alice, "");
+
+        assertThat(seqs(response)).isEmpty();
+        assertThat(response.body().get("hasMore").asBoolean()).isFalse();
+    }
+
+    @Test
+    void pagesAreInAscendingSeqWithExactBoundaries() {
+        // given 12 messages: seq 2..13
+        long last = 0;
+        for (int i = 0; i < 12; i++) {
+            last = send(alice, "c-" + i, "message " + i);
+        }
+        awaitProjected(last);
+
+        // newest page of 5, then the page before it, and the page after seq 1
+        Response newest = page(alice, "?limit=5");
+        assertThat(seqs(newest)).containsExactly(9L, 10L, 11L, 12L, 13L);
+        assertThat(newest.body().get("hasMore").asBoolean()).isTrue();
+        Response older = page(alice, "?before=9&limit=5");
+        assertThat(seqs(older)).containsExactly(4L, 5L, 6L, 7L, 8L);
+        Response oldest = page(alice, "?before=4&limit=5");
+        assertThat(seqs(oldest)).containsExactly(2L, 3L);
+        assertThat(oldest.body().get("hasMore").asBoolean()).isFalse();
+        Response after = page(alice, "?after=1&limit=12");
+        assertThat(seqs(after)).isEqualTo(LongStream.rangeClosed(2, 13).boxed().toList());
+        assertThat(after.body().get("hasMore").asBoolean()).isFalse();
+        Response exact = page(alice, "?after=1&limit=11");
+        assertThat(exact.body().get("hasMore").asBoolean()).isTrue();
+    }
+
+    @Test
+    void editedAndDeletedMessagesKeepTheirSeq() {
+        long edited = send(alice, "c-1", "helo");
+        long deleted = send(alice, "c-2", "oops");
+        long reply = api.post(
+                        alice,
+                        "/api/groups/" + group + "/messages",
+                        Map.of("clientMessageId", "c-3", "text", "re", "replyToSeq", edited))
+                .body()
+                .get("seq")
+                .asLong();
+        api.patch(alice, "/api/groups/" + group + "/messages/" + edited, Map.of("text", "hello"));
+        api.delete(alice, "/api/groups/" + group + "/messages/" + deleted);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            JsonNode messages = page(alice, "").body().path("messages");
+            return messages.size() == 3 && messages.get(1).get("deleted").asBoolean();
+        });
+
+        JsonNode messages = page(alice, "").body().get("messages");
+
+        assertThat(messages.get(0).get("text").asText()).isEqualTo("hello");
+        assertThat(messages.get(0).has("editedAt")).isTrue();
+        assertThat(messages.get(1).get("seq").asLong()).isEqualTo(deleted);
+        assertThat(messages.get(1).get("deleted").asBoolean()).isTrue();
+        assertThat(messages.get(1).get("text").isNull()).isTrue();
+        assertThat(messages.get(2).get("seq").asLong()).isEqualTo(reply);
+        assertThat(messages.get(2).get("replyToSeq").asLong()).isEqualTo(edited);
+        assertThat(messages.get(0).has("replyToSeq")).isFalse();
+    }
+
+    @Test
+    void onlyMembersReadAndBadCursorsAre400() {
+        long seq = send(alice, "c-1", "hi");
+        awaitProjected(seq);
+
+        assertThat(page(bob, "").status()).isEqualTo(403);
+        assertThat(api.call("GET", "/api/groups/nosuchgroup/messages", alice, null)
+                        .status())
+                .isEqualTo(404);
+        assertThat(page(alice, "?limit=201").errorFields()).containsExactly("limit");
+        assertThat(page(alice, "?limit=0").errorFields()).containsExactly("limit");
+        assertThat(page(alice, "?after=-1").errorFields()).containsExactly("after");
+        assertThat(page(alice, "?after=abc").errorFields()).containsExactly("after");
+        assertThat(page(alice, "?before=99999999999999999999").errorFields()).containsExactly("before");
+        assertThat(page(alice, "?after=1&before=5").status()).isEqualTo(400);
+        assertThat(page(null, "").status()).isEqualTo(401);
+
+        // once bob joins, he reads
+        api.post(bob, "/api/groups/" + group + "/join", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> page(bob, "").status() == 200);
+    }
+}

@@ -1,0 +1,142 @@
+package io.chorus.query.history;
+
+import io.chorus.api.GroupEvent;
+import io.chorus.api.group.GroupCreatedEvent;
+import io.chorus.api.group.MemberJoinedEvent;
+import io.chorus.api.group.MemberLeftEvent;
+import io.chorus.api.group.MemberRemovedEvent;
+import io.chorus.api.group.MemberUnbannedEvent;
+import io.chorus.api.group.RoleChangedEvent;
+import io.chorus.api.message.MessageDeletedEvent;
+import io.chorus.api.message.MessageEditedEvent;
+import io.chorus.api.message.MessageSentEvent;
+import java.sql.Timestamp;
+import java.util.Locale;
+import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventhandling.ResetHandler;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * The full history of every group in PostgreSQL: groups, members and roles, and every message with its edit and
+ * delete state. Runs in the "history" processing group, batched, its token committed in the same transaction as
+ * its rows. Writes are keyed by (group, seq) or (group, user): a redelivered batch leaves the rows as they were.
+ */
+@Component
+@ProcessingGroup(HistoryProjection.NAME)
+class HistoryProjection {
+
+    static final String NAME = "history";
+
+    private final JdbcTemplate jdbc;
+
+    HistoryProjection(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    @EventHandler
+    void on(GroupCreatedEvent event) {
+        jdbc.update(
+                "insert into history_group (group_id, name, visibility, last_seq) values (?, ?, ?, ?)"
+                        + " on conflict (group_id) do nothing",
+                event.groupId(),
+                event.name(),
+                event.visibility().name().toLowerCase(Locale.ROOT),
+                event.seq());
+        member(event.groupId(), event.ownerId(), "owner");
+    }
+
+    @EventHandler
+    void on(MemberJoinedEvent event) {
+        member(event.groupId(), event.userId(), role(event.role()));
+        advance(event);
+    }
+
+    @EventHandler
+    void on(MemberLeftEvent event) {
+        jdbc.update("delete from history_member where group_id = ? and user_id = ?", event.groupId(), event.userId());
+        advance(event);
+    }
+
+    @EventHandler
+    void on(MemberRemovedEvent event) {
+        jdbc.update("delete from history_member where group_id = ? and user_id = ?", event.groupId(), event.userId());
+        advance(event);
+    }
+
+    @EventHandler
+    void on(MemberUnbannedEvent event) {
+        advance(event);
+    }
+
+    @EventHandler
+    void on(RoleChangedEvent event) {
+        member(event.groupId(), event.userId(), role(event.role()));
+        advance(event);
+    }
+
+    @EventHandler
+    void on(MessageSentEvent event) {
+        jdbc.update(
+                "insert into history_message (group_id, seq, message_id, client_message_id, sender_id, text,"
+                        + " reply_to_seq, sent_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (group_id, seq) do nothing",
+                event.groupId(),
+                event.seq(),
+                event.messageId(),
+                event.clientMessageId(),
+                event.senderId(),
+                event.text(),
+                event.replyToSeq(),
+                Timestamp.from(event.sentAt()));
+        advance(event);
+    }
+
+    @EventHandler
+    void on(MessageEditedEvent event) {
+        // a group's events arrive in seq order, so a redelivered older edit is followed again by the newer ones
+        jdbc.update(
+                "update history_message set text = ?, edited_at = ? where group_id = ? and seq = ? and not deleted",
+                event.text(),
+                Timestamp.from(event.editedAt()),
+                event.groupId(),
+                event.messageSeq());
+        advance(event);
+    }
+
+    @EventHandler
+    void on(MessageDeletedEvent event) {
+        jdbc.update(
+                "update history_message set text = null, deleted = true where group_id = ? and seq = ?",
+                event.groupId(),
+                event.messageSeq());
+        advance(event);
+    }
+
+    @ResetHandler
+    void reset() {
+        jdbc.update("delete from history_message");
+        jdbc.update("delete from history_member");
+        jdbc.update("delete from history_group");
+    }
+
+    private void member(String groupId, String userId, String role) {
+        jdbc.update(
+                "insert into history_member (group_id, user_id, role) values (?, ?, ?)"
+                        + " on conflict (group_id, user_id) do update set role = excluded.role",
+                groupId,
+                userId,
+                role);
+    }
+
+    private void advance(GroupEvent event) {
+        jdbc.update(
+                "update history_group set last_seq = greatest(last_seq, ?) where group_id = ?",
+                event.seq(),
+                event.groupId());
+    }
+
+    private static String role(io.chorus.api.group.Role role) {
+        return role.name().toLowerCase(Locale.ROOT);
+    }
+}
