@@ -127,6 +127,35 @@ class HistoryIT {
     }
 
     @Test
+    void groupShowsMembersRolesAndLastSeqToMembersOnly() {
+        // given
+        api.post(bob, "/api/groups/" + group + "/join", null);
+        api.put(alice, "/api/groups/" + group + "/members/bob/role", Map.of("role", "admin"));
+        long seq = send(bob, "b-1", "hi");
+
+        // when the projection has caught up
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> api.call("GET", "/api/groups/" + group, alice, null)
+                                .body()
+                                .path("lastSeq")
+                                .asLong()
+                        == seq);
+        JsonNode view = api.call("GET", "/api/groups/" + group, alice, null).body();
+
+        // then
+        assertThat(view.get("groupId").asText()).isEqualTo(group);
+        assertThat(view.get("name").asText()).isEqualTo("H");
+        assertThat(view.get("visibility").asText()).isEqualTo("open");
+        assertThat(view.get("members").toString())
+                .isEqualTo("[{\"userId\":\"alice\",\"role\":\"owner\"},{\"userId\":\"bob\",\"role\":\"admin\"}]");
+        assertThat(api.call("GET", "/api/groups/" + group, api.token("carol"), null)
+                        .status())
+                .isEqualTo(403);
+        assertThat(api.call("GET", "/api/groups/nosuchgroup", alice, null).status())
+                .isEqualTo(404);
+    }
+
+    @Test
     void onlyMembersReadAndBadCursorsAre400() {
         long seq = send(alice, "c-1", "hi");
         awaitProjected(seq);

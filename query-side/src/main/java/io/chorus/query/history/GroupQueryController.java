@@ -1,0 +1,55 @@
+package io.chorus.query.history;
+
+import io.chorus.api.Identifiers;
+import io.chorus.web.problem.Problems;
+import java.security.Principal;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+
+/** A group as the history read model holds it: name, visibility, members and roles, last seq. Members only. */
+@RestController
+class GroupQueryController {
+
+    private final JdbcTemplate jdbc;
+
+    GroupQueryController(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    record MemberView(String userId, String role) {}
+
+    @GetMapping("/api/groups/{groupId}")
+    ResponseEntity<?> group(@PathVariable String groupId, Principal caller) {
+        if (!Identifiers.isGroupId(groupId)) {
+            return Problems.respond(Problems.invalidFields(
+                    HttpStatus.BAD_REQUEST,
+                    "groupId must be 1 to 64 letters, digits, '_' or '-'",
+                    List.of(new Problems.FieldError("groupId", "must be 1 to 64 letters, digits, '_' or '-'"))));
+        }
+        List<Map<String, Object>> group =
+                jdbc.queryForList("select name, visibility, last_seq from history_group where group_id = ?", groupId);
+        if (group.isEmpty()) {
+            return Problems.respond(Problems.problem(HttpStatus.NOT_FOUND, "unknown group " + groupId));
+        }
+        List<MemberView> members = jdbc.query(
+                "select user_id, role from history_member where group_id = ? order by user_id",
+                (rs, row) -> new MemberView(rs.getString("user_id"), rs.getString("role")),
+                groupId);
+        if (members.stream().noneMatch(m -> m.userId().equals(caller.getName()))) {
+            return Problems.respond(Problems.problem(HttpStatus.FORBIDDEN, "only members read group " + groupId));
+        }
+        Map<String, Object> row = group.get(0);
+        return ResponseEntity.ok(Map.of(
+                "groupId", groupId,
+                "name", row.get("name"),
+                "visibility", row.get("visibility"),
+                "members", members,
+                "lastSeq", ((Number) row.get("last_seq")).longValue()));
+    }
+}
