@@ -1,12 +1,14 @@
 package io.chorus.eventstore;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.axonframework.eventhandling.EventMessage;
 
@@ -22,6 +24,9 @@ import org.axonframework.eventhandling.EventMessage;
 final class GroupCommitter implements AutoCloseable {
 
     private record Pending(List<? extends EventMessage<?>> events, CompletableFuture<Void> done) {}
+
+    /** Far beyond any commit; only a writer that died or a database that hangs gets here. */
+    private static final Duration ANSWER_WITHIN = Duration.ofSeconds(60);
 
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Consumer<List<? extends EventMessage<?>>> appendInTransaction;
@@ -45,12 +50,18 @@ final class GroupCommitter implements AutoCloseable {
         Pending pending = new Pending(events, new CompletableFuture<>());
         queue.add(pending);
         try {
-            pending.done().join();
-        } catch (CompletionException e) {
+            pending.done().get(ANSWER_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
-            throw e;
+            throw new IllegalStateException("appending events failed", e.getCause());
+        } catch (TimeoutException e) {
+            // the command fails; if the writer still commits later, a retried send answers with the original seq
+            throw new IllegalStateException("the group-commit writer did not answer within " + ANSWER_WITHIN, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while appending events", e);
         }
     }
 
