@@ -76,6 +76,9 @@ final class GroupCommitter implements AutoCloseable {
                 batch.add(first);
                 queue.drainTo(batch, maxCommands - 1);
                 write(batch);
+            } catch (RuntimeException | Error e) {
+                // keep the writer alive for the commands after these
+                batch.forEach(p -> p.done().completeExceptionally(e));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 running = false;
