@@ -156,6 +156,59 @@ class HistoryIT {
     }
 
     @Test
+    void myGroupsCountUnreadMessagesAfterTheReadMarkerWhichOnlyMovesForward() {
+        // given bob in the group, and three messages from alice
+        api.post(bob, "/api/groups/" + group + "/join", null);
+        send(alice, "c-1", "one");
+        long second = send(alice, "c-2", "two");
+        long third = send(alice, "c-3", "three");
+        send(bob, "b-1", "mine");
+
+        // then three unread for bob (his own message does not count)
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> myGroup(bob).path("unread").asLong() == 3);
+        assertThat(myGroup(bob).get("readSeq").asLong()).isZero();
+
+        // when bob reads up to the second message
+        assertThat(api.post(bob, "/api/groups/" + group + "/read", Map.of("seq", second))
+                        .status())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> myGroup(bob).path("readSeq").asLong() == second);
+        assertThat(myGroup(bob).get("unread").asLong()).isEqualTo(1);
+
+        // a marker moving back changes nothing; beyond the group or from a non-member is refused
+        assertThat(api.post(bob, "/api/groups/" + group + "/read", Map.of("seq", 2))
+                        .status())
+                .isEqualTo(200);
+        assertThat(api.post(bob, "/api/groups/" + group + "/read", Map.of("seq", third))
+                        .status())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> myGroup(bob).path("readSeq").asLong() == third);
+        assertThat(myGroup(bob).get("unread").asLong()).isZero();
+        assertThat(api.post(bob, "/api/groups/" + group + "/read", Map.of("seq", 999))
+                        .errorFields())
+                .containsExactly("seq");
+        assertThat(api.post(bob, "/api/groups/" + group + "/read", Map.of()).errorFields())
+                .containsExactly("seq");
+        assertThat(api.post(api.token("carol"), "/api/groups/" + group + "/read", Map.of("seq", 2))
+                        .status())
+                .isEqualTo(403);
+        assertThat(myGroup(alice).get("name").asText()).isEqualTo("H");
+        assertThat(myGroup(alice).get("lastSeq").asLong()).isEqualTo(third + 1);
+    }
+
+    private JsonNode myGroup(String token) {
+        for (JsonNode g : api.call("GET", "/api/me/groups", token, null).body()) {
+            if (g.get("groupId").asText().equals(group)) {
+                return g;
+            }
+        }
+        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    }
+
+    @Test
     void onlyMembersReadAndBadCursorsAre400() {
         long seq = send(alice, "c-1", "hi");
         awaitProjected(seq);

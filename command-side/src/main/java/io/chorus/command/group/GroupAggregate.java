@@ -21,9 +21,11 @@ import io.chorus.api.group.UnbanMemberCommand;
 import io.chorus.api.group.Visibility;
 import io.chorus.api.message.DeleteMessageCommand;
 import io.chorus.api.message.EditMessageCommand;
+import io.chorus.api.message.MarkReadCommand;
 import io.chorus.api.message.MessageDeletedEvent;
 import io.chorus.api.message.MessageEditedEvent;
 import io.chorus.api.message.MessageSentEvent;
+import io.chorus.api.message.ReadMarkerMovedEvent;
 import io.chorus.api.message.SendMessageCommand;
 import io.chorus.api.message.SendReceiptView;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +36,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.axonframework.commandhandling.CommandHandler;
+import org.axonframework.eventhandling.gateway.EventGateway;
 import org.axonframework.eventsourcing.EventSourcingHandler;
 import org.axonframework.modelling.command.AggregateIdentifier;
 import org.axonframework.spring.stereotype.Aggregate;
@@ -234,6 +237,20 @@ class GroupAggregate {
         }
         apply(new MessageDeletedEvent(
                 groupId, nextSeq(), command.messageSeq(), command.actorId(), command.deletedAt()));
+    }
+
+    /**
+     * A read marker is not one of the group's numbered events: it is published beside the group's stream, so it
+     * takes no seq and costs the group no snapshot space. Consumers keep the highest marker per member, which is
+     * what makes it move forward only.
+     */
+    @CommandHandler
+    void handle(MarkReadCommand command, EventGateway events) {
+        requireMember(command.userId(), "only members mark a group read");
+        if (command.seq() < 1 || command.seq() > lastSeq) {
+            throw new InvalidFieldException("seq", "must be between 1 and the group's last seq, " + lastSeq);
+        }
+        events.publish(new ReadMarkerMovedEvent(groupId, command.userId(), command.seq(), command.readAt()));
     }
 
     // ---- state changes

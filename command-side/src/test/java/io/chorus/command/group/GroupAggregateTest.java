@@ -19,9 +19,11 @@ import io.chorus.api.group.UnbanMemberCommand;
 import io.chorus.api.group.Visibility;
 import io.chorus.api.message.DeleteMessageCommand;
 import io.chorus.api.message.EditMessageCommand;
+import io.chorus.api.message.MarkReadCommand;
 import io.chorus.api.message.MessageDeletedEvent;
 import io.chorus.api.message.MessageEditedEvent;
 import io.chorus.api.message.MessageSentEvent;
+import io.chorus.api.message.ReadMarkerMovedEvent;
 import io.chorus.api.message.SendMessageCommand;
 import io.chorus.api.message.SendReceiptView;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.axonframework.eventhandling.gateway.DefaultEventGateway;
 import org.axonframework.test.aggregate.AggregateTestFixture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -47,6 +50,8 @@ class GroupAggregateTest {
         fixture = new AggregateTestFixture<>(GroupAggregate.class);
         fixture.registerInjectableResource(new TextRules(20));
         fixture.registerInjectableResource(new EventStoreMessageLookup(fixture.getEventStore()));
+        fixture.registerInjectableResource(
+                DefaultEventGateway.builder().eventBus(fixture.getEventBus()).build());
     }
 
     private static GroupCreatedEvent created(Visibility visibility) {
@@ -671,6 +676,38 @@ class GroupAggregateTest {
                     .andGiven(sent(4, "bob", "c-1", "oops"))
                     .when(new DeleteMessageCommand(G, "zed", 4, T1))
                     .expectException(NotAllowedException.class)
+                    .expectNoEvents();
+        }
+    }
+
+    @Nested
+    class MarkRead {
+
+        @Test
+        void memberMovesTheirReadMarkerWithoutTakingASeq() {
+            fixture.given(groupWithBobAndCarol())
+                    .andGiven(sent(4, "carol", "c-1", "hi"))
+                    .when(new MarkReadCommand(G, "bob", 4, T1))
+                    .expectEvents(new ReadMarkerMovedEvent(G, "bob", 4, T1));
+        }
+
+        @Test
+        void nonMemberCannotMarkRead() {
+            fixture.given(groupWithBobAndCarol())
+                    .when(new MarkReadCommand(G, "zed", 2, T1))
+                    .expectException(NotAllowedException.class)
+                    .expectNoEvents();
+        }
+
+        @Test
+        void seqBeyondTheGroupOrBelowOneIsRejected() {
+            fixture.given(groupWithBobAndCarol())
+                    .when(new MarkReadCommand(G, "bob", 4, T1))
+                    .expectException(InvalidFieldException.class)
+                    .expectNoEvents();
+            fixture.given(groupWithBobAndCarol())
+                    .when(new MarkReadCommand(G, "bob", 0, T1))
+                    .expectException(InvalidFieldException.class)
                     .expectNoEvents();
         }
     }

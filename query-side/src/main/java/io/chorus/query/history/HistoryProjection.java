@@ -10,6 +10,7 @@ import io.chorus.api.group.RoleChangedEvent;
 import io.chorus.api.message.MessageDeletedEvent;
 import io.chorus.api.message.MessageEditedEvent;
 import io.chorus.api.message.MessageSentEvent;
+import io.chorus.api.message.ReadMarkerMovedEvent;
 import java.sql.Timestamp;
 import java.util.Locale;
 import org.axonframework.config.ProcessingGroup;
@@ -113,8 +114,19 @@ class HistoryProjection {
         advance(event);
     }
 
+    @EventHandler
+    void on(ReadMarkerMovedEvent event) {
+        jdbc.update(
+                "insert into read_marker (group_id, user_id, read_seq) values (?, ?, ?) on conflict (group_id, user_id)"
+                        + " do update set read_seq = greatest(read_marker.read_seq, excluded.read_seq)",
+                event.groupId(),
+                event.userId(),
+                event.readSeq());
+    }
+
     @ResetHandler
     void reset() {
+        jdbc.update("delete from read_marker");
         jdbc.update("delete from history_message");
         jdbc.update("delete from history_member");
         jdbc.update("delete from history_group");

@@ -1,0 +1,32 @@
+package io.chorus.command.message;
+
+import io.chorus.api.message.MarkReadCommand;
+import io.chorus.command.group.Inputs;
+import io.chorus.command.group.InvalidFieldException;
+import io.chorus.command.web.Commands;
+import java.security.Principal;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Moves the caller's read marker of a group forward. */
+@RestController
+class ReadMarkerController {
+
+    private final Commands commands;
+
+    ReadMarkerController(Commands commands) {
+        this.commands = commands;
+    }
+
+    record ReadRequest(Long seq) {}
+
+    @PostMapping("/api/groups/{groupId}/read")
+    void read(@PathVariable String groupId, @RequestBody ReadRequest request, Principal caller) {
+        if (request.seq() == null) {
+            throw new InvalidFieldException("seq", "is required");
+        }
+        commands.send(new MarkReadCommand(Inputs.groupId(groupId), caller.getName(), request.seq(), commands.now()));
+    }
+}
