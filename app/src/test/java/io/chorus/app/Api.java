@@ -23,7 +23,12 @@ public final class Api {
         this.base = "http://localhost:" + port;
     }
 
-    public record Response(int status, JsonNode body, String contentType, String location) {
+    public record Response(
+            int status, JsonNode body, String contentType, String location, java.util.Map<String, String> headers) {
+
+        public String header(String name) {
+            return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        }
 
         public String detail() {
             return body.path("detail").asText();
@@ -66,11 +71,16 @@ public final class Api {
             }
             HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
             JsonNode json = response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
+            java.util.Map<String, String> headers = new java.util.HashMap<>();
+            response.headers()
+                    .map()
+                    .forEach((name, values) -> headers.put(name.toLowerCase(java.util.Locale.ROOT), values.get(0)));
             return new Response(
                     response.statusCode(),
                     json,
                     response.headers().firstValue("Content-Type").orElse(""),
-                    response.headers().firstValue("Location").orElse(null));
+                    response.headers().firstValue("Location").orElse(null),
+                    headers);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -62,6 +62,19 @@ class HistoryIT {
     }
 
     @Test
+    void aReadRightAfterAnAcknowledgedSendSeesIt() {
+        for (int i = 0; i < 20; i++) {
+            // when a send is acknowledged
+            long seq = send(alice, "ryw-" + i, "message " + i);
+
+            // then the very next read after it includes it, without waiting on the caller's side
+            Response response = page(alice, "?after=" + (seq - 1));
+            assertThat(seqs(response)).containsExactly(seq);
+            assertThat(response.header("Chorus-Stale")).isEqualTo("false");
+        }
+    }
+
+    @Test
     void emptyGroupHasAnEmptyPage() {
         await().atMost(Duration.ofSeconds(10)).until(() -> page(alice, "").status() == 200);
 

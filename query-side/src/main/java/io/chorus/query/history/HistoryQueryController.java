@@ -6,10 +6,14 @@ import java.security.Principal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -21,7 +25,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Pages of a group's history from the PostgreSQL read model, in ascending seq: the newest page by default, or the
- * page after or before a seq. Members only.
+ * page after or before a seq. Members only. A page includes every event committed before the read (header
+ * {@code Chorus-Stale: false}), waiting up to 2 s for the projection; past that it answers what the read model has
+ * with {@code Chorus-Stale: true}.
  */
 @RestController
 class HistoryQueryController {
@@ -32,10 +38,40 @@ class HistoryQueryController {
     private static final String COLUMNS = "group_id, seq, message_id, client_message_id, sender_id, text, sent_at,"
             + " reply_to_seq, edited_at, deleted";
 
-    private final JdbcTemplate jdbc;
+    /** How long a read waits for the projection to reach the group's last committed event. */
+    private static final Duration CATCH_UP = Duration.ofSeconds(2);
 
-    HistoryQueryController(JdbcTemplate jdbc) {
+    private final JdbcTemplate jdbc;
+    private final EventStore eventStore;
+
+    HistoryQueryController(JdbcTemplate jdbc, EventStore eventStore) {
         this.jdbc = jdbc;
+        this.eventStore = eventStore;
+    }
+
+    /**
+     * Read-your-writes: a write acknowledged to the caller is committed, so the group's last seq in the event store
+     * covers it. Wait (briefly) until the read model has caught up with that seq; if it has not, say so.
+     */
+    private boolean caughtUp(String groupId) {
+        long committed =
+                eventStore.lastSequenceNumberFor(groupId).map(n -> n + 1).orElse(0L);
+        long deadline = System.nanoTime() + CATCH_UP.toNanos();
+        while (true) {
+            Long projected =
+                    jdbc
+                            .queryForList("select last_seq from history_group where group_id = ?", Long.class, groupId)
+                            .stream()
+                            .findFirst()
+                            .orElse(0L);
+            if (projected >= committed) {
+                return true;
+            }
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
     }
 
     @GetMapping("/api/groups/{groupId}/messages")
@@ -61,6 +97,7 @@ class HistoryQueryController {
         if (size < 1 || size > MAX_LIMIT) {
             return invalid("limit", "must be 1 to " + MAX_LIMIT);
         }
+        boolean current = caughtUp(groupId);
         List<String> role = jdbc.queryForList(
                 "select coalesce((select role from history_member where group_id = ? and user_id = ?), '')"
                         + " from history_group where group_id = ?",
@@ -99,7 +136,10 @@ class HistoryQueryController {
             page = new ArrayList<>(page);
             Collections.reverse(page);
         }
-        return ResponseEntity.ok(Map.of("messages", page, "hasMore", hasMore));
+        // a read model still behind after the wait answers what it has, and says so
+        return ResponseEntity.ok()
+                .header("Chorus-Stale", Boolean.toString(!current))
+                .body(Map.of("messages", page, "hasMore", hasMore));
     }
 
     private static MessageView message(ResultSet rs, int row) throws SQLException {
