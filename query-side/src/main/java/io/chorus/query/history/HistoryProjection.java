@@ -11,12 +11,17 @@ import io.chorus.api.message.MessageDeletedEvent;
 import io.chorus.api.message.MessageEditedEvent;
 import io.chorus.api.message.MessageSentEvent;
 import io.chorus.api.message.ReadMarkerMovedEvent;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Timestamp;
 import java.util.Locale;
+import javax.sql.DataSource;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.ResetHandler;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.stereotype.Component;
 
 /**
@@ -31,97 +36,144 @@ class HistoryProjection {
     static final String NAME = "history";
 
     private final JdbcTemplate jdbc;
+    private final DataSource dataSource;
 
-    HistoryProjection(JdbcTemplate jdbc) {
+    HistoryProjection(JdbcTemplate jdbc, DataSource dataSource) {
         this.jdbc = jdbc;
+        this.dataSource = dataSource;
+    }
+
+    /**
+     * Each event's writes in a savepoint of the batch's transaction: when one fails (and goes to the dead-letter
+     * queue), PostgreSQL would otherwise refuse every later statement of the batch, blocking all groups.
+     */
+    private void savepoint(Runnable writes) {
+        // the batch's connection (Spring's JPA transaction manager offers no savepoints of its own)
+        Connection connection = DataSourceUtils.getConnection(dataSource);
+        try {
+            Savepoint savepoint = connection.setSavepoint();
+            try {
+                writes.run();
+                connection.releaseSavepoint(savepoint);
+            } catch (RuntimeException e) {
+                connection.rollback(savepoint);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("savepoint of the history projection failed", e);
+        } finally {
+            DataSourceUtils.releaseConnection(connection, dataSource);
+        }
     }
 
     @EventHandler
     void on(GroupCreatedEvent event) {
-        jdbc.update(
-                "insert into history_group (group_id, name, visibility, last_seq) values (?, ?, ?, ?)"
-                        + " on conflict (group_id) do nothing",
-                event.groupId(),
-                event.name(),
-                event.visibility().name().toLowerCase(Locale.ROOT),
-                event.seq());
-        member(event.groupId(), event.ownerId(), "owner");
+        savepoint(() -> {
+            jdbc.update(
+                    "insert into history_group (group_id, name, visibility, last_seq) values (?, ?, ?, ?)"
+                            + " on conflict (group_id) do nothing",
+                    event.groupId(),
+                    event.name(),
+                    event.visibility().name().toLowerCase(Locale.ROOT),
+                    event.seq());
+            member(event.groupId(), event.ownerId(), "owner");
+        });
     }
 
     @EventHandler
     void on(MemberJoinedEvent event) {
-        member(event.groupId(), event.userId(), role(event.role()));
-        advance(event);
+        savepoint(() -> {
+            member(event.groupId(), event.userId(), role(event.role()));
+            advance(event);
+        });
     }
 
     @EventHandler
     void on(MemberLeftEvent event) {
-        jdbc.update("delete from history_member where group_id = ? and user_id = ?", event.groupId(), event.userId());
-        advance(event);
+        savepoint(() -> {
+            jdbc.update(
+                    "delete from history_member where group_id = ? and user_id = ?", event.groupId(), event.userId());
+            advance(event);
+        });
     }
 
     @EventHandler
     void on(MemberRemovedEvent event) {
-        jdbc.update("delete from history_member where group_id = ? and user_id = ?", event.groupId(), event.userId());
-        advance(event);
+        savepoint(() -> {
+            jdbc.update(
+                    "delete from history_member where group_id = ? and user_id = ?", event.groupId(), event.userId());
+            advance(event);
+        });
     }
 
     @EventHandler
     void on(MemberUnbannedEvent event) {
-        advance(event);
+        savepoint(() -> {
+            advance(event);
+        });
     }
 
     @EventHandler
     void on(RoleChangedEvent event) {
-        member(event.groupId(), event.userId(), role(event.role()));
-        advance(event);
+        savepoint(() -> {
+            member(event.groupId(), event.userId(), role(event.role()));
+            advance(event);
+        });
     }
 
     @EventHandler
     void on(MessageSentEvent event) {
-        jdbc.update(
-                "insert into history_message (group_id, seq, message_id, client_message_id, sender_id, text,"
-                        + " reply_to_seq, sent_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (group_id, seq) do nothing",
-                event.groupId(),
-                event.seq(),
-                event.messageId(),
-                event.clientMessageId(),
-                event.senderId(),
-                event.text(),
-                event.replyToSeq(),
-                Timestamp.from(event.sentAt()));
-        advance(event);
+        savepoint(() -> {
+            jdbc.update(
+                    "insert into history_message (group_id, seq, message_id, client_message_id, sender_id, text,"
+                            + " reply_to_seq, sent_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (group_id, seq) do nothing",
+                    event.groupId(),
+                    event.seq(),
+                    event.messageId(),
+                    event.clientMessageId(),
+                    event.senderId(),
+                    event.text(),
+                    event.replyToSeq(),
+                    Timestamp.from(event.sentAt()));
+            advance(event);
+        });
     }
 
     @EventHandler
     void on(MessageEditedEvent event) {
-        // a group's events arrive in seq order, so a redelivered older edit is followed again by the newer ones
-        jdbc.update(
-                "update history_message set text = ?, edited_at = ? where group_id = ? and seq = ? and not deleted",
-                event.text(),
-                Timestamp.from(event.editedAt()),
-                event.groupId(),
-                event.messageSeq());
-        advance(event);
+        savepoint(() -> {
+            // a group's events arrive in seq order, so a redelivered older edit is followed again by the newer ones
+            jdbc.update(
+                    "update history_message set text = ?, edited_at = ? where group_id = ? and seq = ? and not deleted",
+                    event.text(),
+                    Timestamp.from(event.editedAt()),
+                    event.groupId(),
+                    event.messageSeq());
+            advance(event);
+        });
     }
 
     @EventHandler
     void on(MessageDeletedEvent event) {
-        jdbc.update(
-                "update history_message set text = null, deleted = true where group_id = ? and seq = ?",
-                event.groupId(),
-                event.messageSeq());
-        advance(event);
+        savepoint(() -> {
+            jdbc.update(
+                    "update history_message set text = null, deleted = true where group_id = ? and seq = ?",
+                    event.groupId(),
+                    event.messageSeq());
+            advance(event);
+        });
     }
 
     @EventHandler
     void on(ReadMarkerMovedEvent event) {
-        jdbc.update(
-                "insert into read_marker (group_id, user_id, read_seq) values (?, ?, ?) on conflict (group_id, user_id)"
-                        + " do update set read_seq = greatest(read_marker.read_seq, excluded.read_seq)",
-                event.groupId(),
-                event.userId(),
-                event.readSeq());
+        savepoint(() -> {
+            jdbc.update(
+                    "insert into read_marker (group_id, user_id, read_seq) values (?, ?, ?) on conflict (group_id, user_id)"
+                            + " do update set read_seq = greatest(read_marker.read_seq, excluded.read_seq)",
+                    event.groupId(),
+                    event.userId(),
+                    event.readSeq());
+        });
     }
 
     @ResetHandler
