@@ -23,12 +23,14 @@ import org.junit.jupiter.api.Test;
 class GroupCommitterTest {
 
     private final List<List<Object>> transactions = new CopyOnWriteArrayList<>();
+    private final CountDownLatch firstTransactionStarted = new CountDownLatch(1);
     private final CountDownLatch firstTransactionMayFinish = new CountDownLatch(1);
 
     private void transaction(List<? extends EventMessage<?>> events) {
         List<Object> payloads =
                 events.stream().<Object>map(EventMessage::getPayload).toList();
-        if (transactions.isEmpty()) {
+        if (firstTransactionStarted.getCount() > 0) {
+            firstTransactionStarted.countDown();
             await(firstTransactionMayFinish);
         }
         if (payloads.contains("poison")) {
@@ -43,6 +45,7 @@ class GroupCommitterTest {
         GroupCommitter committer = new GroupCommitter(this::transaction, 64);
         ExecutorService callers = Executors.newFixedThreadPool(6);
         Future<?> first = callers.submit(() -> committer.append(events("first")));
+        firstTransactionStarted.await();
         List<Future<?>> queued = new ArrayList<>();
         for (String payload : List.of("a", "b", "poison", "c")) {
             queued.add(callers.submit(() -> committer.append(events(payload))));
@@ -67,6 +70,7 @@ class GroupCommitterTest {
 
     @Test
     void aLoneAppendIsWrittenAtOnce() {
+        firstTransactionStarted.countDown();
         firstTransactionMayFinish.countDown();
         GroupCommitter committer = new GroupCommitter(this::transaction, 64);
 
