@@ -57,10 +57,36 @@ public final class EmbeddedServers {
         return redisPort;
     }
 
+    /**
+     * The safety net at JVM exit. Shutdown hooks run concurrently, and Spring closes its contexts in one of its
+     * own: give the contexts time to release the servers (their processors still write while they stop), then
+     * stop whatever is left.
+     */
     private static void stopAtExit() {
         if (!hooked) {
-            Runtime.getRuntime().addShutdownHook(new Thread(EmbeddedServers::stopAll, "chorus-embedded-stop"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                awaitRelease(Duration.ofSeconds(30));
+                                stopAll();
+                            },
+                            "chorus-embedded-stop"));
             hooked = true;
+        }
+    }
+
+    private static synchronized void awaitRelease(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (users > 0) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return;
+                }
+                EmbeddedServers.class.wait(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -74,6 +100,7 @@ public final class EmbeddedServers {
         if (users <= 0) {
             stopAll();
         }
+        EmbeddedServers.class.notifyAll();
     }
 
     static synchronized void stopAll() {

@@ -8,11 +8,10 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.env.EnvironmentPostProcessor;
 import org.springframework.boot.logging.DeferredLogFactory;
-import org.springframework.context.ApplicationListener;
-import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
@@ -64,11 +63,10 @@ public class EmbeddedServersEnvironmentPostProcessor implements EnvironmentPostP
         properties.put("chorus.embedded.active", true);
         environment.getPropertySources().addFirst(new MapPropertySource(SOURCE, properties));
         EmbeddedServers.acquire();
-        application.addListeners((ApplicationListener<ContextClosedEvent>) event -> {
-            if (event.getApplicationContext().getParent() == null) {
-                EmbeddedServers.release();
-            }
-        });
+        // registered before any bean of the context, so destroyed after all of them: event processors and pools
+        // still talk to the servers while they shut down
+        application.addInitializers(context -> ((DefaultSingletonBeanRegistry) context.getBeanFactory())
+                .registerDisposableBean("chorusEmbeddedServers", EmbeddedServers::release));
     }
 
     private static synchronized Path dataDir(ConfigurableEnvironment environment) {
