@@ -14,6 +14,12 @@ public final class Identifiers {
     /** 1 to 128 letters, digits or one of {@code . _ @ : + -}. */
     public static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._@:+-]{1,128}");
 
+    /** What a group id must be, as error messages say it. */
+    public static final String GROUP_ID_RULE = "must be 1 to 64 letters, digits, '_' or '-'";
+
+    /** What a user id must be, as error messages say it. */
+    public static final String USER_ID_RULE = "must be 1 to 128 letters, digits or one of . _ @ : + -";
+
     private Identifiers() {}
 
     public static boolean isGroupId(String value) {

@@ -16,14 +16,14 @@ public final class Inputs {
 
     public static String groupId(String groupId) {
         if (!Identifiers.isGroupId(groupId)) {
-            throw new InvalidFieldException("groupId", "must be 1 to 64 letters, digits, '_' or '-'");
+            throw new InvalidFieldException("groupId", Identifiers.GROUP_ID_RULE);
         }
         return groupId;
     }
 
     public static String userId(String field, String userId) {
         if (!Identifiers.isUserId(userId)) {
-            throw new InvalidFieldException(field, "must be 1 to 128 letters, digits or one of . _ @ : + -");
+            throw new InvalidFieldException(field, Identifiers.USER_ID_RULE);
         }
         return userId;
     }

@@ -27,10 +27,7 @@ class GroupQueryController {
     @GetMapping("/api/groups/{groupId}")
     ResponseEntity<?> group(@PathVariable String groupId, Principal caller) {
         if (!Identifiers.isGroupId(groupId)) {
-            return Problems.respond(Problems.invalidFields(
-                    HttpStatus.BAD_REQUEST,
-                    "groupId must be 1 to 64 letters, digits, '_' or '-'",
-                    List.of(new Problems.FieldError("groupId", "must be 1 to 64 letters, digits, '_' or '-'"))));
+            return Problems.badField("groupId", Identifiers.GROUP_ID_RULE);
         }
         List<Map<String, Object>> group =
                 jdbc.queryForList("select name, visibility, last_seq from history_group where group_id = ?", groupId);

@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -82,20 +81,20 @@ class HistoryQueryController {
             @RequestParam(required = false) Integer limit,
             Principal caller) {
         if (!Identifiers.isGroupId(groupId)) {
-            return invalid("groupId", "must be 1 to 64 letters, digits, '_' or '-'");
+            return Problems.badField("groupId", Identifiers.GROUP_ID_RULE);
         }
         if (after != null && before != null) {
-            return invalid("after", "give after or before, not both");
+            return Problems.badField("after", "give after or before, not both");
         }
         if (after != null && after < 0) {
-            return invalid("after", "must be 0 or more");
+            return Problems.badField("after", "must be 0 or more");
         }
         if (before != null && before < 1) {
-            return invalid("before", "must be 1 or more");
+            return Problems.badField("before", "must be 1 or more");
         }
         int size = limit == null ? DEFAULT_LIMIT : limit;
         if (size < 1 || size > MAX_LIMIT) {
-            return invalid("limit", "must be 1 to " + MAX_LIMIT);
+            return Problems.badField("limit", "must be 1 to " + MAX_LIMIT);
         }
         boolean current = caughtUp(groupId);
         List<String> role = jdbc.queryForList(
@@ -157,10 +156,5 @@ class HistoryQueryController {
                 replyToSeq,
                 edited == null ? null : edited.toInstant(),
                 rs.getBoolean("deleted"));
-    }
-
-    private static ResponseEntity<ProblemDetail> invalid(String field, String message) {
-        return Problems.respond(Problems.invalidFields(
-                HttpStatus.BAD_REQUEST, field + " " + message, List.of(new Problems.FieldError(field, message))));
     }
 }

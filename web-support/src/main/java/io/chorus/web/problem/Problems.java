@@ -29,6 +29,12 @@ public final class Problems {
         return problem;
     }
 
+    /** A 400 answer naming one bad field. */
+    public static ResponseEntity<ProblemDetail> badField(String field, String message) {
+        return respond(
+                invalidFields(HttpStatus.BAD_REQUEST, field + " " + message, List.of(new FieldError(field, message))));
+    }
+
     public static ResponseEntity<ProblemDetail> respond(ProblemDetail problem) {
         return ResponseEntity.status(problem.getStatus())
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)

@@ -9,8 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.JwsHeader;
@@ -43,11 +41,11 @@ class DevTokenController {
     @PostMapping("/api/dev/tokens")
     ResponseEntity<?> issue(@RequestBody TokenRequest request) {
         if (!Identifiers.isUserId(request.userId())) {
-            return invalid("userId", "must be 1 to 128 letters, digits or one of . _ @ : + -");
+            return Problems.badField("userId", Identifiers.USER_ID_RULE);
         }
         List<String> scopes = request.scopes() == null ? List.of() : request.scopes();
         if (!SCOPES.containsAll(scopes)) {
-            return invalid("scopes", "may only hold chorus:admin and chorus:integrator");
+            return Problems.badField("scopes", "may only hold chorus:admin and chorus:integrator");
         }
         Instant now = clock.instant();
         JwtClaimsSet.Builder claims = JwtClaimsSet.builder()
@@ -62,10 +60,5 @@ class DevTokenController {
         String token = encoder.encode(JwtEncoderParameters.from(header, claims.build()))
                 .getTokenValue();
         return ResponseEntity.ok(Map.of("token", token));
-    }
-
-    private static ResponseEntity<ProblemDetail> invalid(String field, String message) {
-        return Problems.respond(Problems.invalidFields(
-                HttpStatus.BAD_REQUEST, field + " " + message, List.of(new Problems.FieldError(field, message))));
     }
 }
