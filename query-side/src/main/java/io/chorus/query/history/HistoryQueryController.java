@@ -119,13 +119,13 @@ class HistoryQueryController {
                     after,
                     size + 1);
         } else {
-            page = new ArrayList<>(jdbc.query(
+            page = jdbc.query(
                     "select " + COLUMNS + " from history_message where group_id = ? and seq < ?"
                             + " order by seq desc limit ?",
                     HistoryQueryController::message,
                     groupId,
                     before == null ? Long.MAX_VALUE : before,
-                    size + 1));
+                    size + 1);
         }
         boolean hasMore = page.size() > size;
         if (hasMore) {
