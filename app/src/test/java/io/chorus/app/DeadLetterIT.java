@@ -72,7 +72,8 @@ class DeadLetterIT {
 
         // when the cause is fixed and the letters retried
         jdbc.update(
-                "insert into history_group (group_id, name, visibility, last_seq) values (?, 'O', 'open', 1)", orphan);
+                "insert into history_group_a (group_id, name, visibility, last_seq) values (?, 'O', 'open', 1)",
+                orphan);
         Api.Response retry = api.post(admin, "/api/admin/projections/history/dead-letters/retry", null);
 
         // then
@@ -80,7 +81,7 @@ class DeadLetterIT {
         assertThat(retry.body().get("retried").asInt()).isGreaterThanOrEqualTo(1);
         assertThat(retry.body().get("sequences").asLong()).isZero();
         assertThat(jdbc.queryForObject(
-                        "select text from history_message where group_id = ? and seq = 2", String.class, orphan))
+                        "select text from history_message_a where group_id = ? and seq = 2", String.class, orphan))
                 .isEqualTo("hi");
     }
 }

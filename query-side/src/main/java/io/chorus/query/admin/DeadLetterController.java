@@ -1,5 +1,7 @@
 package io.chorus.query.admin;
 
+import io.chorus.query.projection.ProjectionSlots;
+import io.chorus.query.projection.SlotProjection;
 import io.chorus.web.problem.Problems;
 import java.util.Map;
 import java.util.Optional;
@@ -25,14 +27,23 @@ class DeadLetterController {
     private static final int MAX_SEQUENCES_PER_RETRY = 10_000;
 
     private final EventProcessingConfiguration processing;
+    private final ProjectionSlots slots;
 
-    DeadLetterController(EventProcessingConfiguration processing) {
+    DeadLetterController(EventProcessingConfiguration processing, ProjectionSlots slots) {
         this.processing = processing;
+        this.slots = slots;
+    }
+
+    /** A projection's dead letters are those of the processor of its active slot. */
+    private String processor(String name) {
+        return slots.find(name)
+                .map(state -> SlotProjection.processorName(name, state.active()))
+                .orElse(name);
     }
 
     @GetMapping("/api/admin/projections/{name}/dead-letters")
     ResponseEntity<?> count(@PathVariable String name) {
-        Optional<SequencedDeadLetterQueue<EventMessage<?>>> queue = processing.deadLetterQueue(name);
+        Optional<SequencedDeadLetterQueue<EventMessage<?>>> queue = processing.deadLetterQueue(processor(name));
         if (queue.isEmpty()) {
             return unknown(name);
         }
@@ -42,8 +53,8 @@ class DeadLetterController {
     @PostMapping("/api/admin/projections/{name}/dead-letters/retry")
     ResponseEntity<?> retry(@PathVariable String name) {
         Optional<SequencedDeadLetterProcessor<EventMessage<?>>> processor =
-                processing.sequencedDeadLetterProcessor(name);
-        Optional<SequencedDeadLetterQueue<EventMessage<?>>> queue = processing.deadLetterQueue(name);
+                processing.sequencedDeadLetterProcessor(processor(name));
+        Optional<SequencedDeadLetterQueue<EventMessage<?>>> queue = processing.deadLetterQueue(processor(name));
         if (processor.isEmpty() || queue.isEmpty()) {
             return unknown(name);
         }

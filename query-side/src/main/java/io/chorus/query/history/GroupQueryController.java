@@ -17,9 +17,11 @@ import org.springframework.web.bind.annotation.RestController;
 class GroupQueryController {
 
     private final JdbcTemplate jdbc;
+    private final PostgresHistoryReader history;
 
-    GroupQueryController(JdbcTemplate jdbc) {
+    GroupQueryController(JdbcTemplate jdbc, PostgresHistoryReader history) {
         this.jdbc = jdbc;
+        this.history = history;
     }
 
     record MemberView(String userId, String role) {}
@@ -29,13 +31,14 @@ class GroupQueryController {
         if (!Identifiers.isGroupId(groupId)) {
             return Problems.badField("groupId", Identifiers.GROUP_ID_RULE);
         }
-        List<Map<String, Object>> group =
-                jdbc.queryForList("select name, visibility, last_seq from history_group where group_id = ?", groupId);
+        HistoryTables tables = history.tables();
+        List<Map<String, Object>> group = jdbc.queryForList(
+                "select name, visibility, last_seq from " + tables.group() + " where group_id = ?", groupId);
         if (group.isEmpty()) {
             return Problems.respond(Problems.problem(HttpStatus.NOT_FOUND, "unknown group " + groupId));
         }
         List<MemberView> members = jdbc.query(
-                "select user_id, role from history_member where group_id = ? order by user_id",
+                "select user_id, role from " + tables.member() + " where group_id = ? order by user_id",
                 (rs, row) -> new MemberView(rs.getString("user_id"), rs.getString("role")),
                 groupId);
         if (members.stream().noneMatch(m -> m.userId().equals(caller.getName()))) {

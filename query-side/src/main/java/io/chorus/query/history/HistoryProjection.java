@@ -11,36 +11,50 @@ import io.chorus.api.message.MessageDeletedEvent;
 import io.chorus.api.message.MessageEditedEvent;
 import io.chorus.api.message.MessageSentEvent;
 import io.chorus.api.message.ReadMarkerMovedEvent;
+import io.chorus.query.projection.SlotProjection;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Timestamp;
 import java.util.Locale;
 import javax.sql.DataSource;
-import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
-import org.axonframework.eventhandling.ResetHandler;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceUtils;
-import org.springframework.stereotype.Component;
 
 /**
  * The full history of every group in PostgreSQL: groups, members and roles, and every message with its edit and
- * delete state. Runs in the "history" processing group, batched, its token committed in the same transaction as
- * its rows. Writes are keyed by (group, seq) or (group, user): a redelivered batch leaves the rows as they were.
+ * delete state, in one slot (see {@link HistoryTables}). Runs in its slot's processing group ("history-a" or
+ * "history-b"), batched, its token committed in the same transaction as its rows. Writes are keyed by (group, seq) or (group, user): a redelivered batch leaves the rows as they were.
  */
-@Component
-@ProcessingGroup(HistoryProjection.NAME)
-class HistoryProjection {
+class HistoryProjection implements SlotProjection {
 
     static final String NAME = "history";
 
+    private final HistoryTables tables;
     private final JdbcTemplate jdbc;
     private final DataSource dataSource;
 
-    HistoryProjection(JdbcTemplate jdbc, DataSource dataSource) {
+    HistoryProjection(String slot, JdbcTemplate jdbc, DataSource dataSource) {
+        this.tables = new HistoryTables(slot);
         this.jdbc = jdbc;
         this.dataSource = dataSource;
+    }
+
+    @Override
+    public String projection() {
+        return NAME;
+    }
+
+    @Override
+    public String slot() {
+        return tables.slot();
+    }
+
+    @Override
+    public void clear() {
+        jdbc.update("truncate " + tables.readMarker() + ", " + tables.message() + ", " + tables.member() + ", "
+                + tables.group());
     }
 
     /**
@@ -70,7 +84,7 @@ class HistoryProjection {
     void on(GroupCreatedEvent event) {
         savepoint(() -> {
             jdbc.update(
-                    "insert into history_group (group_id, name, visibility, last_seq) values (?, ?, ?, ?)"
+                    "insert into " + tables.group() + " (group_id, name, visibility, last_seq) values (?, ?, ?, ?)"
                             + " on conflict (group_id) do nothing",
                     event.groupId(),
                     event.name(),
@@ -92,7 +106,9 @@ class HistoryProjection {
     void on(MemberLeftEvent event) {
         savepoint(() -> {
             jdbc.update(
-                    "delete from history_member where group_id = ? and user_id = ?", event.groupId(), event.userId());
+                    "delete from " + tables.member() + " where group_id = ? and user_id = ?",
+                    event.groupId(),
+                    event.userId());
             advance(event);
         });
     }
@@ -101,7 +117,9 @@ class HistoryProjection {
     void on(MemberRemovedEvent event) {
         savepoint(() -> {
             jdbc.update(
-                    "delete from history_member where group_id = ? and user_id = ?", event.groupId(), event.userId());
+                    "delete from " + tables.member() + " where group_id = ? and user_id = ?",
+                    event.groupId(),
+                    event.userId());
             advance(event);
         });
     }
@@ -125,7 +143,8 @@ class HistoryProjection {
     void on(MessageSentEvent event) {
         savepoint(() -> {
             jdbc.update(
-                    "insert into history_message (group_id, seq, message_id, client_message_id, sender_id, text,"
+                    "insert into " + tables.message()
+                            + " (group_id, seq, message_id, client_message_id, sender_id, text,"
                             + " reply_to_seq, sent_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (group_id, seq) do nothing",
                     event.groupId(),
                     event.seq(),
@@ -144,7 +163,8 @@ class HistoryProjection {
         savepoint(() -> {
             // a group's events arrive in seq order, so a redelivered older edit is followed again by the newer ones
             jdbc.update(
-                    "update history_message set text = ?, edited_at = ? where group_id = ? and seq = ? and not deleted",
+                    "update " + tables.message()
+                            + " set text = ?, edited_at = ? where group_id = ? and seq = ? and not deleted",
                     event.text(),
                     Timestamp.from(event.editedAt()),
                     event.groupId(),
@@ -157,7 +177,7 @@ class HistoryProjection {
     void on(MessageDeletedEvent event) {
         savepoint(() -> {
             jdbc.update(
-                    "update history_message set text = null, deleted = true where group_id = ? and seq = ?",
+                    "update " + tables.message() + " set text = null, deleted = true where group_id = ? and seq = ?",
                     event.groupId(),
                     event.messageSeq());
             advance(event);
@@ -168,25 +188,17 @@ class HistoryProjection {
     void on(ReadMarkerMovedEvent event) {
         savepoint(() -> {
             jdbc.update(
-                    "insert into read_marker (group_id, user_id, read_seq) values (?, ?, ?) on conflict (group_id, user_id)"
-                            + " do update set read_seq = greatest(read_marker.read_seq, excluded.read_seq)",
+                    "insert into " + tables.readMarker() + " as r (group_id, user_id, read_seq) values (?, ?, ?)"
+                            + " on conflict (group_id, user_id) do update set read_seq = greatest(r.read_seq, excluded.read_seq)",
                     event.groupId(),
                     event.userId(),
                     event.readSeq());
         });
     }
 
-    @ResetHandler
-    void reset() {
-        jdbc.update("delete from read_marker");
-        jdbc.update("delete from history_message");
-        jdbc.update("delete from history_member");
-        jdbc.update("delete from history_group");
-    }
-
     private void member(String groupId, String userId, String role) {
         jdbc.update(
-                "insert into history_member (group_id, user_id, role) values (?, ?, ?)"
+                "insert into " + tables.member() + " (group_id, user_id, role) values (?, ?, ?)"
                         + " on conflict (group_id, user_id) do update set role = excluded.role",
                 groupId,
                 userId,
@@ -195,7 +207,7 @@ class HistoryProjection {
 
     private void advance(GroupEvent event) {
         jdbc.update(
-                "update history_group set last_seq = greatest(last_seq, ?) where group_id = ?",
+                "update " + tables.group() + " set last_seq = greatest(last_seq, ?) where group_id = ?",
                 event.seq(),
                 event.groupId());
     }

@@ -3,17 +3,14 @@ package io.chorus.query.history;
 import io.chorus.api.Identifiers;
 import io.chorus.web.problem.Problems;
 import java.security.Principal;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -23,10 +20,11 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Pages of a group's history from the PostgreSQL read model, in ascending seq: the newest page by default, or the
- * page after or before a seq. Members only. A page includes every event committed before the read (header
- * {@code Chorus-Stale: false}), waiting up to 2 s for the projection; past that it answers what the read model has
- * with {@code Chorus-Stale: true}.
+ * Pages of a group's history in ascending seq: the newest page by default, or the page after or before a seq.
+ * Members only. Recent pages come from the Redis window when it holds the whole page and is current; every other
+ * page, and every page while Redis is down or cold, from PostgreSQL (header {@code Chorus-Read-From}). A page
+ * includes every event of the group committed before the read (header {@code Chorus-Stale: false}): the read waits
+ * up to 2 s for PostgreSQL to catch up; past that it answers what it has with {@code Chorus-Stale: true}.
  */
 @RestController
 class HistoryQueryController {
@@ -34,40 +32,46 @@ class HistoryQueryController {
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 200;
 
-    private static final String COLUMNS = "group_id, seq, message_id, client_message_id, sender_id, text, sent_at,"
-            + " reply_to_seq, edited_at, deleted";
-
     /** How long a read waits for the projection to reach the group's last committed event. */
     private static final Duration CATCH_UP = Duration.ofSeconds(2);
 
     private final JdbcTemplate jdbc;
     private final EventStore eventStore;
+    private final PostgresHistoryReader postgres;
+    private final List<HistoryReader> caches;
 
-    HistoryQueryController(JdbcTemplate jdbc, EventStore eventStore) {
+    HistoryQueryController(
+            JdbcTemplate jdbc,
+            EventStore eventStore,
+            PostgresHistoryReader postgres,
+            ObjectProvider<HistoryReader> readers) {
         this.jdbc = jdbc;
         this.eventStore = eventStore;
+        this.postgres = postgres;
+        this.caches = readers.orderedStream().filter(r -> r != postgres).toList();
     }
 
+    /** The caller's role in the group ("" when not a member) and the read model's last seq of the group. */
+    private record Access(String role, long lastSeq) {}
+
     /**
-     * Read-your-writes: a write acknowledged to the caller is committed, so the group's last seq in the event store
-     * covers it. Wait (briefly) until the read model has caught up with that seq; if it has not, say so.
+     * Read-your-writes: a write acknowledged to the caller is committed, so it is at or below the group's last seq
+     * in the event store. Waits (briefly) until PostgreSQL's read model has reached that seq, then reads the
+     * caller's membership from it. Empty for a group the read model does not know.
      */
-    private boolean caughtUp(String groupId) {
-        long committed =
-                eventStore.lastSequenceNumberFor(groupId).map(n -> n + 1).orElse(0L);
+    private Optional<Access> access(String groupId, String userId, long committed) {
         long deadline = System.nanoTime() + CATCH_UP.toNanos();
+        HistoryTables tables = postgres.tables();
         while (true) {
-            Long projected =
-                    jdbc
-                            .queryForList("select last_seq from history_group where group_id = ?", Long.class, groupId)
-                            .stream()
-                            .findFirst()
-                            .orElse(0L);
-            if (projected >= committed) {
-                return true;
-            }
-            if (System.nanoTime() >= deadline) {
-                return false;
+            List<Access> found = jdbc.query(
+                    "select g.last_seq, coalesce(m.role, '') as role from " + tables.group() + " g left join "
+                            + tables.member() + " m on m.group_id = g.group_id and m.user_id = ? where g.group_id = ?",
+                    (rs, row) -> new Access(rs.getString("role"), rs.getLong("last_seq")),
+                    userId,
+                    groupId);
+            Optional<Access> access = found.stream().findFirst();
+            if (access.map(Access::lastSeq).orElse(0L) >= committed || System.nanoTime() >= deadline) {
+                return access;
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
@@ -96,65 +100,33 @@ class HistoryQueryController {
         if (size < 1 || size > MAX_LIMIT) {
             return Problems.badField("limit", "must be 1 to " + MAX_LIMIT);
         }
-        boolean current = caughtUp(groupId);
-        List<String> role = jdbc.queryForList(
-                "select coalesce((select role from history_member where group_id = ? and user_id = ?), '')"
-                        + " from history_group where group_id = ?",
-                String.class,
-                groupId,
-                caller.getName(),
-                groupId);
-        if (role.isEmpty()) {
+        PageQuery query = new PageQuery(after, before, size);
+        long committed =
+                eventStore.lastSequenceNumberFor(groupId).map(n -> n + 1).orElse(0L);
+        Optional<Access> access = access(groupId, caller.getName(), committed);
+        if (access.isEmpty()) {
             return Problems.respond(Problems.problem(HttpStatus.NOT_FOUND, "unknown group " + groupId));
         }
-        if (role.get(0).isEmpty()) {
+        if (access.get().role().isEmpty()) {
             return Problems.respond(Problems.problem(HttpStatus.FORBIDDEN, "only members read group " + groupId));
         }
-        List<MessageView> page;
-        if (after != null) {
-            page = jdbc.query(
-                    "select " + COLUMNS + " from history_message where group_id = ? and seq > ? order by seq limit ?",
-                    HistoryQueryController::message,
-                    groupId,
-                    after,
-                    size + 1);
-        } else {
-            page = jdbc.query(
-                    "select " + COLUMNS + " from history_message where group_id = ? and seq < ?"
-                            + " order by seq desc limit ?",
-                    HistoryQueryController::message,
-                    groupId,
-                    before == null ? Long.MAX_VALUE : before,
-                    size + 1);
+        String source = "redis";
+        Optional<HistoryPage> page = Optional.empty();
+        for (HistoryReader cache : caches) {
+            page = cache.page(groupId, query).filter(p -> p.lastSeq() >= committed);
+            if (page.isPresent()) {
+                break;
+            }
         }
-        boolean hasMore = page.size() > size;
-        if (hasMore) {
-            page = page.subList(0, size);
+        if (page.isEmpty()) {
+            source = "postgres";
+            page = postgres.page(groupId, query);
         }
-        if (after == null) {
-            page = new ArrayList<>(page);
-            Collections.reverse(page);
-        }
+        HistoryPage answer = page.orElseGet(() -> new HistoryPage(List.of(), false, 0));
         // a read model still behind after the wait answers what it has, and says so
         return ResponseEntity.ok()
-                .header("Chorus-Stale", Boolean.toString(!current))
-                .body(Map.of("messages", page, "hasMore", hasMore));
-    }
-
-    private static MessageView message(ResultSet rs, int row) throws SQLException {
-        Timestamp edited = rs.getTimestamp("edited_at");
-        long replyTo = rs.getLong("reply_to_seq");
-        Long replyToSeq = rs.wasNull() ? null : replyTo;
-        return new MessageView(
-                rs.getString("group_id"),
-                rs.getLong("seq"),
-                rs.getString("message_id"),
-                rs.getString("client_message_id"),
-                rs.getString("sender_id"),
-                rs.getString("text"),
-                rs.getTimestamp("sent_at").toInstant(),
-                replyToSeq,
-                edited == null ? null : edited.toInstant(),
-                rs.getBoolean("deleted"));
+                .header("Chorus-Stale", Boolean.toString(answer.lastSeq() < committed))
+                .header("Chorus-Read-From", source)
+                .body(Map.of("messages", answer.messages(), "hasMore", answer.hasMore()));
     }
 }

@@ -7,7 +7,7 @@ import java.time.Instant;
  * A message as API.md's {@code Message}; {@code replyToSeq} and {@code editedAt} only when set; a deleted message
  * keeps its seq with {@code text} null.
  */
-record MessageView(
+public record MessageView(
         String groupId,
         long seq,
         String messageId,

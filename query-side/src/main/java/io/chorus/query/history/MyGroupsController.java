@@ -14,21 +14,24 @@ import org.springframework.web.bind.annotation.RestController;
 class MyGroupsController {
 
     private final JdbcTemplate jdbc;
+    private final PostgresHistoryReader history;
 
-    MyGroupsController(JdbcTemplate jdbc) {
+    MyGroupsController(JdbcTemplate jdbc, PostgresHistoryReader history) {
         this.jdbc = jdbc;
+        this.history = history;
     }
 
     record MyGroupView(String groupId, String name, long lastSeq, long readSeq, long unread) {}
 
     @GetMapping("/api/me/groups")
     List<MyGroupView> myGroups(Principal caller) {
+        HistoryTables t = history.tables();
         return jdbc.query(
                 "select g.group_id, g.name, g.last_seq, coalesce(r.read_seq, 0) as read_seq,"
-                        + " (select count(*) from history_message m where m.group_id = g.group_id"
+                        + " (select count(*) from " + t.message() + " m where m.group_id = g.group_id"
                         + "  and m.seq > coalesce(r.read_seq, 0) and not m.deleted and m.sender_id <> mb.user_id) as unread"
-                        + " from history_member mb join history_group g on g.group_id = mb.group_id"
-                        + " left join read_marker r on r.group_id = mb.group_id and r.user_id = mb.user_id"
+                        + " from " + t.member() + " mb join " + t.group() + " g on g.group_id = mb.group_id"
+                        + " left join " + t.readMarker() + " r on r.group_id = mb.group_id and r.user_id = mb.user_id"
                         + " where mb.user_id = ? order by g.last_seq desc, g.group_id",
                 (rs, row) -> new MyGroupView(
                         rs.getString("group_id"),

@@ -1,0 +1,54 @@
+package io.chorus.query.projection;
+
+import java.util.List;
+import org.axonframework.config.ConfigurerModule;
+import org.axonframework.eventhandling.PropagatingErrorHandler;
+import org.axonframework.eventhandling.ReplayToken;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The processors of every projection slot: handlers of slot x of projection p go to processor {@code p-x} (settings
+ * under {@code axon.eventhandling.processors.p-x}). A processor whose slot is neither active nor being built starts
+ * at the head of the stream, so that it has nothing to do in the moment before {@link ReplayCoordinator} stops it.
+ */
+@Configuration
+public class ProjectionConfiguration {
+
+    /** The projections with slots. */
+    public static final List<String> PROJECTIONS = List.of("history", "recent");
+
+    /** Projections whose failures mean "the store is unavailable": the batch is retried, never parked or skipped. */
+    public static final List<String> RETRIED_ON_FAILURE = List.of("recent");
+
+    @Bean
+    ConfigurerModule projectionSlotProcessors(ObjectProvider<ProjectionSlots> slots) {
+        return configurer -> {
+            for (String projection : PROJECTIONS) {
+                for (String slot : ProjectionSlots.SLOTS) {
+                    String name = SlotProjection.processorName(projection, slot);
+                    configurer
+                            .eventProcessing()
+                            .assignHandlerInstancesMatching(
+                                    name,
+                                    handler -> handler instanceof SlotProjection p
+                                            && p.projection().equals(projection)
+                                            && p.slot().equals(slot))
+                            .registerPooledStreamingEventProcessorConfiguration(
+                                    name,
+                                    (config, builder) -> builder.initialToken(source ->
+                                            slots.getObject().state(projection).wanted(slot)
+                                                    ? ReplayToken.createReplayToken(
+                                                            source.createHeadToken(), source.createTailToken())
+                                                    : source.createHeadToken()));
+                    if (RETRIED_ON_FAILURE.contains(projection)) {
+                        configurer
+                                .eventProcessing()
+                                .registerListenerInvocationErrorHandler(name, c -> PropagatingErrorHandler.instance());
+                    }
+                }
+            }
+        };
+    }
+}
