@@ -119,12 +119,8 @@ public class ReplayCoordinator implements SmartLifecycle {
         Optional<StreamingEventProcessor> processor = processor(state.projection(), shown);
         Map<Integer, EventTrackerStatus> segments =
                 processor.map(StreamingEventProcessor::processingStatus).orElse(Map.of());
-        Long position = segments.values().stream()
-                .map(EventTrackerStatus::getCurrentPosition)
-                .filter(OptionalLong::isPresent)
-                .map(OptionalLong::getAsLong)
-                .min(Long::compare)
-                .orElse(null);
+        OptionalLong lowest = lowestPosition(processor);
+        Long position = lowest.isPresent() ? lowest.getAsLong() : null;
         boolean failed = processor.map(StreamingEventProcessor::isError).orElse(false)
                 || segments.values().stream().anyMatch(EventTrackerStatus::isErrorState);
         String status = failed ? "failed" : state.replaying() ? "replaying" : "live";
@@ -152,20 +148,44 @@ public class ReplayCoordinator implements SmartLifecycle {
         return processing.eventProcessor(SlotProjection.processorName(projection, slot), StreamingEventProcessor.class);
     }
 
-    /** Every segment of the processor runs here and has read up to the head of the stream. */
-    private boolean caughtUp(String projection, String slot) {
-        Optional<StreamingEventProcessor> processor = processor(projection, slot);
-        if (processor.isEmpty() || !processor.get().isRunning()) {
+    /**
+     * Every segment of the building processor runs here, without error, and has caught up with the live stream:
+     * it has read to the head of the stream (a quiet system), or it has left the replay (it handles events
+     * committed after the replay started) and reached the live processor's position (a busy one, whose stream
+     * never runs dry long enough to count as read to the head).
+     */
+    private boolean caughtUp(State state) {
+        Optional<StreamingEventProcessor> building = processor(state.projection(), state.building());
+        if (building.isEmpty() || !building.get().isRunning()) {
             return false;
         }
         int segments = jdbc.queryForObject(
                 "select count(*) from token_entry where processor_name = ?",
                 Integer.class,
-                SlotProjection.processorName(projection, slot));
-        Map<Integer, EventTrackerStatus> status = processor.get().processingStatus();
-        return segments > 0
-                && status.size() == segments
-                && status.values().stream().allMatch(s -> s.isCaughtUp() && !s.isErrorState());
+                SlotProjection.processorName(state.projection(), state.building()));
+        Map<Integer, EventTrackerStatus> status = building.get().processingStatus();
+        if (segments == 0
+                || status.size() != segments
+                || status.values().stream().anyMatch(s -> s.isErrorState())) {
+            return false;
+        }
+        if (status.values().stream().allMatch(EventTrackerStatus::isCaughtUp)) {
+            return true;
+        }
+        if (status.values().stream().anyMatch(EventTrackerStatus::isReplaying)) {
+            return false;
+        }
+        OptionalLong live = lowestPosition(processor(state.projection(), state.active()));
+        OptionalLong built = lowestPosition(building);
+        return live.isPresent() && built.isPresent() && built.getAsLong() >= live.getAsLong();
+    }
+
+    private static OptionalLong lowestPosition(Optional<StreamingEventProcessor> processor) {
+        return processor.map(StreamingEventProcessor::processingStatus).orElse(Map.of()).values().stream()
+                .map(EventTrackerStatus::getCurrentPosition)
+                .filter(OptionalLong::isPresent)
+                .mapToLong(OptionalLong::getAsLong)
+                .min();
     }
 
     private void reconcile() {
@@ -182,7 +202,7 @@ public class ReplayCoordinator implements SmartLifecycle {
                         }
                     });
                 }
-                if (state.replaying() && caughtUp(state.projection(), state.building())) {
+                if (state.replaying() && caughtUp(state)) {
                     switchOver(state);
                 }
                 emptyOldSlot(state);
