@@ -1,11 +1,11 @@
 package io.chorus.query.history;
 
-import io.chorus.api.GroupEvent;
 import io.chorus.api.group.GroupCreatedEvent;
 import io.chorus.api.group.MemberJoinedEvent;
 import io.chorus.api.group.MemberLeftEvent;
 import io.chorus.api.group.MemberRemovedEvent;
 import io.chorus.api.group.MemberUnbannedEvent;
+import io.chorus.api.group.Role;
 import io.chorus.api.group.RoleChangedEvent;
 import io.chorus.api.message.MessageDeletedEvent;
 import io.chorus.api.message.MessageEditedEvent;
@@ -16,29 +16,56 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Timestamp;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
+import org.axonframework.messaging.unitofwork.UnitOfWork;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.SqlParameterValue;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 
 /**
- * The full history of every group in PostgreSQL: groups, members and roles, and every message with its edit and
- * delete state, in one slot (see {@link HistoryTables}). Runs in its slot's processing group ("history-a" or
- * "history-b"), batched, its token committed in the same transaction as its rows. Writes are keyed by (group, seq) or (group, user): a redelivered batch leaves the rows as they were.
+ * The full history of every group in PostgreSQL: groups, members and roles, read markers, and every message with
+ * its edit and delete state, in one slot (see {@link HistoryTables}). Runs in its slot's processing group
+ * ("history-a" or "history-b"), batched, its token committed in the same transaction as its rows. Writes are keyed
+ * by (group, seq) or (group, user): a redelivered batch leaves the rows as they were.
+ *
+ * <p>A batch's statements are collected and sent when its unit of work commits, consecutive ones of a kind as one
+ * JDBC batch, and each group's last seq once. When that fails, the batch's events become suspects: the processor
+ * retries the batch, and each suspect's statements then run at once in a savepoint, so the failing event is found,
+ * thrown from its handler and parked in the dead-letter queue for its group while the rest of the batch commits.
  */
 class HistoryProjection implements SlotProjection {
 
     static final String NAME = "history";
 
+    private static final Logger log = LoggerFactory.getLogger(HistoryProjection.class);
+
     private final HistoryTables tables;
     private final JdbcTemplate jdbc;
     private final DataSource dataSource;
+    private final String bufferKey;
+
+    /** The events of batches that failed to commit: retried one by one, each in a savepoint. */
+    private final Set<String> suspects = ConcurrentHashMap.newKeySet();
 
     HistoryProjection(String slot, JdbcTemplate jdbc, DataSource dataSource) {
         this.tables = new HistoryTables(slot);
         this.jdbc = jdbc;
         this.dataSource = dataSource;
+        this.bufferKey = HistoryProjection.class.getName() + "." + slot;
     }
 
     @Override
@@ -57,17 +84,93 @@ class HistoryProjection implements SlotProjection {
                 + tables.group());
     }
 
+    /** One SQL statement and its arguments. */
+    private record Statement(String sql, Object[] args) {}
+
+    private static Statement sql(String sql, Object... args) {
+        return new Statement(sql, args);
+    }
+
+    /** The statements of a batch, in order, and the last seq each group reached in it. */
+    private static final class Buffer {
+        final List<Statement> statements = new ArrayList<>();
+        final Map<String, Long> lastSeq = new LinkedHashMap<>();
+        final List<String> events = new ArrayList<>();
+    }
+
+    /** Applies an event's statements and, when {@code seq > 0}, moves its group's last seq up to it. */
+    private void apply(String groupId, long seq, Statement... statements) {
+        UnitOfWork<?> current = CurrentUnitOfWork.get();
+        String event = current.getMessage().getIdentifier();
+        if (suspects.contains(event)) {
+            // a retry starts where the failed batch started, so its suspects come first and keep the group's order
+            current.root().afterCommit(u -> suspects.remove(event));
+            savepoint(groupId, seq, statements);
+            return;
+        }
+        UnitOfWork<?> unitOfWork = current.root();
+        Buffer buffer = unitOfWork.getOrComputeResource(bufferKey, key -> {
+            Buffer created = new Buffer();
+            unitOfWork.onPrepareCommit(u -> flush(created));
+            return created;
+        });
+        buffer.statements.addAll(List.of(statements));
+        buffer.events.add(event);
+        if (seq > 0) {
+            buffer.lastSeq.merge(groupId, seq, Math::max);
+        }
+    }
+
+    private void flush(Buffer buffer) {
+        try {
+            List<Statement> all = buffer.statements;
+            for (int from = 0; from < all.size(); ) {
+                String sql = all.get(from).sql();
+                List<Object[]> args = new ArrayList<>();
+                // a run stops at a repeated key too: one multi-row upsert may not touch a row twice
+                Set<List<Object>> keys = new HashSet<>();
+                int to = from;
+                while (to < all.size()
+                        && all.get(to).sql().equals(sql)
+                        && keys.add(
+                                Arrays.asList(all.get(to).args()[0], all.get(to).args()[1]))) {
+                    args.add(all.get(to).args());
+                    to++;
+                }
+                jdbc.batchUpdate(sql, args);
+                from = to;
+            }
+            if (!buffer.lastSeq.isEmpty()) {
+                List<Object[]> args = new ArrayList<>(buffer.lastSeq.size());
+                buffer.lastSeq.forEach((group, seq) -> args.add(new Object[] {seq, group}));
+                jdbc.batchUpdate(advance(), args);
+            }
+        } catch (RuntimeException e) {
+            suspects.addAll(buffer.events);
+            log.warn(
+                    "a batch of the history projection (slot {}) failed; it is retried event by event: {}",
+                    tables.slot(),
+                    e.toString());
+            throw e;
+        }
+    }
+
     /**
-     * Each event's writes in a savepoint of the batch's transaction: when one fails (and goes to the dead-letter
-     * queue), PostgreSQL would otherwise refuse every later statement of the batch, blocking all groups.
+     * Runs an event's statements at once in a savepoint of the batch's transaction: when one fails (and goes to the
+     * dead-letter queue), PostgreSQL would otherwise refuse every later statement of the batch.
      */
-    private void savepoint(Runnable writes) {
+    private void savepoint(String groupId, long seq, Statement... statements) {
         // the batch's connection (Spring's JPA transaction manager offers no savepoints of its own)
         Connection connection = DataSourceUtils.getConnection(dataSource);
         try {
             Savepoint savepoint = connection.setSavepoint();
             try {
-                writes.run();
+                for (Statement statement : statements) {
+                    jdbc.update(statement.sql(), statement.args());
+                }
+                if (seq > 0) {
+                    jdbc.update(advance(), seq, groupId);
+                }
                 connection.releaseSavepoint(savepoint);
             } catch (RuntimeException e) {
                 connection.rollback(savepoint);
@@ -80,139 +183,120 @@ class HistoryProjection implements SlotProjection {
         }
     }
 
+    private String advance() {
+        return "update " + tables.group() + " set last_seq = greatest(last_seq, ?) where group_id = ?";
+    }
+
     @EventHandler
     void on(GroupCreatedEvent event) {
-        savepoint(() -> {
-            jdbc.update(
-                    "insert into " + tables.group() + " (group_id, name, visibility, last_seq) values (?, ?, ?, ?)"
-                            + " on conflict (group_id) do nothing",
-                    event.groupId(),
-                    event.name(),
-                    event.visibility().name().toLowerCase(Locale.ROOT),
-                    event.seq());
-            member(event.groupId(), event.ownerId(), "owner");
-        });
+        apply(
+                event.groupId(),
+                0,
+                sql(
+                        "insert into " + tables.group() + " (group_id, name, visibility, last_seq) values (?, ?, ?, ?)"
+                                + " on conflict (group_id) do nothing",
+                        event.groupId(),
+                        event.name(),
+                        event.visibility().name().toLowerCase(Locale.ROOT),
+                        event.seq()),
+                member(event.groupId(), event.ownerId(), Role.OWNER));
     }
 
     @EventHandler
     void on(MemberJoinedEvent event) {
-        savepoint(() -> {
-            member(event.groupId(), event.userId(), role(event.role()));
-            advance(event);
-        });
+        apply(event.groupId(), event.seq(), member(event.groupId(), event.userId(), event.role()));
     }
 
     @EventHandler
     void on(MemberLeftEvent event) {
-        savepoint(() -> {
-            jdbc.update(
-                    "delete from " + tables.member() + " where group_id = ? and user_id = ?",
-                    event.groupId(),
-                    event.userId());
-            advance(event);
-        });
+        apply(event.groupId(), event.seq(), removeMember(event.groupId(), event.userId()));
     }
 
     @EventHandler
     void on(MemberRemovedEvent event) {
-        savepoint(() -> {
-            jdbc.update(
-                    "delete from " + tables.member() + " where group_id = ? and user_id = ?",
-                    event.groupId(),
-                    event.userId());
-            advance(event);
-        });
+        apply(event.groupId(), event.seq(), removeMember(event.groupId(), event.userId()));
     }
 
     @EventHandler
     void on(MemberUnbannedEvent event) {
-        savepoint(() -> {
-            advance(event);
-        });
+        apply(event.groupId(), event.seq());
     }
 
     @EventHandler
     void on(RoleChangedEvent event) {
-        savepoint(() -> {
-            member(event.groupId(), event.userId(), role(event.role()));
-            advance(event);
-        });
+        apply(event.groupId(), event.seq(), member(event.groupId(), event.userId(), event.role()));
     }
 
     @EventHandler
     void on(MessageSentEvent event) {
-        savepoint(() -> {
-            jdbc.update(
-                    "insert into " + tables.message()
-                            + " (group_id, seq, message_id, client_message_id, sender_id, text,"
-                            + " reply_to_seq, sent_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (group_id, seq) do nothing",
-                    event.groupId(),
-                    event.seq(),
-                    event.messageId(),
-                    event.clientMessageId(),
-                    event.senderId(),
-                    event.text(),
-                    event.replyToSeq(),
-                    Timestamp.from(event.sentAt()));
-            advance(event);
-        });
+        apply(
+                event.groupId(),
+                event.seq(),
+                sql(
+                        "insert into " + tables.message() + " (group_id, seq, message_id, client_message_id, sender_id,"
+                                + " text, reply_to_seq, sent_at) values (?, ?, ?, ?, ?, ?, ?, ?)"
+                                + " on conflict (group_id, seq) do nothing",
+                        event.groupId(),
+                        event.seq(),
+                        event.messageId(),
+                        event.clientMessageId(),
+                        event.senderId(),
+                        event.text(),
+                        new SqlParameterValue(Types.BIGINT, event.replyToSeq()),
+                        Timestamp.from(event.sentAt())));
     }
 
     @EventHandler
     void on(MessageEditedEvent event) {
-        savepoint(() -> {
-            // a group's events arrive in seq order, so a redelivered older edit is followed again by the newer ones
-            jdbc.update(
-                    "update " + tables.message()
-                            + " set text = ?, edited_at = ? where group_id = ? and seq = ? and not deleted",
-                    event.text(),
-                    Timestamp.from(event.editedAt()),
-                    event.groupId(),
-                    event.messageSeq());
-            advance(event);
-        });
+        // a group's events arrive in seq order, so a redelivered older edit is followed again by the newer ones
+        apply(
+                event.groupId(),
+                event.seq(),
+                sql(
+                        "update " + tables.message()
+                                + " set text = ?, edited_at = ? where group_id = ? and seq = ? and not deleted",
+                        event.text(),
+                        Timestamp.from(event.editedAt()),
+                        event.groupId(),
+                        event.messageSeq()));
     }
 
     @EventHandler
     void on(MessageDeletedEvent event) {
-        savepoint(() -> {
-            jdbc.update(
-                    "update " + tables.message() + " set text = null, deleted = true where group_id = ? and seq = ?",
-                    event.groupId(),
-                    event.messageSeq());
-            advance(event);
-        });
+        apply(
+                event.groupId(),
+                event.seq(),
+                sql(
+                        "update " + tables.message()
+                                + " set text = null, deleted = true where group_id = ? and seq = ?",
+                        event.groupId(),
+                        event.messageSeq()));
     }
 
     @EventHandler
     void on(ReadMarkerMovedEvent event) {
-        savepoint(() -> {
-            jdbc.update(
-                    "insert into " + tables.readMarker() + " as r (group_id, user_id, read_seq) values (?, ?, ?)"
-                            + " on conflict (group_id, user_id) do update set read_seq = greatest(r.read_seq, excluded.read_seq)",
-                    event.groupId(),
-                    event.userId(),
-                    event.readSeq());
-        });
+        apply(
+                event.groupId(),
+                0,
+                sql(
+                        "insert into " + tables.readMarker() + " (group_id, user_id, read_seq) values (?, ?, ?)"
+                                + " on conflict (group_id, user_id) do update set read_seq = greatest("
+                                + tables.readMarker() + ".read_seq, excluded.read_seq)",
+                        event.groupId(),
+                        event.userId(),
+                        event.readSeq()));
     }
 
-    private void member(String groupId, String userId, String role) {
-        jdbc.update(
+    private Statement member(String groupId, String userId, Role role) {
+        return sql(
                 "insert into " + tables.member() + " (group_id, user_id, role) values (?, ?, ?)"
                         + " on conflict (group_id, user_id) do update set role = excluded.role",
                 groupId,
                 userId,
-                role);
+                role.name().toLowerCase(Locale.ROOT));
     }
 
-    private void advance(GroupEvent event) {
-        jdbc.update(
-                "update " + tables.group() + " set last_seq = greatest(last_seq, ?) where group_id = ?",
-                event.seq(),
-                event.groupId());
-    }
-
-    private static String role(io.chorus.api.group.Role role) {
-        return role.name().toLowerCase(Locale.ROOT);
+    private Statement removeMember(String groupId, String userId) {
+        return sql("delete from " + tables.member() + " where group_id = ? and user_id = ?", groupId, userId);
     }
 }
