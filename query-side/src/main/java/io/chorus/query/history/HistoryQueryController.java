@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -36,45 +36,65 @@ class HistoryQueryController {
     private static final Duration CATCH_UP = Duration.ofSeconds(2);
 
     private final JdbcTemplate jdbc;
-    private final EventStore eventStore;
     private final PostgresHistoryReader postgres;
-    private final List<HistoryReader> caches;
+    private final List<CachedHistoryReader> caches;
 
     HistoryQueryController(
-            JdbcTemplate jdbc,
-            EventStore eventStore,
-            PostgresHistoryReader postgres,
-            ObjectProvider<HistoryReader> readers) {
+            JdbcTemplate jdbc, PostgresHistoryReader postgres, ObjectProvider<CachedHistoryReader> caches) {
         this.jdbc = jdbc;
-        this.eventStore = eventStore;
         this.postgres = postgres;
-        this.caches = readers.orderedStream().filter(r -> r != postgres).toList();
+        this.caches = caches.orderedStream().toList();
     }
 
-    /** The caller's role in the group ("" when not a member) and the read model's last seq of the group. */
-    private record Access(String role, long lastSeq) {}
+    /**
+     * The group's last committed seq (from the event store), the read model's last seq of the group, and the
+     * caller's role in it ("" when not a member; {@code known} false when the read model has no such group).
+     */
+    private record Access(long committed, boolean known, long lastSeq, String role) {}
 
     /**
      * Read-your-writes: a write acknowledged to the caller is committed, so it is at or below the group's last seq
-     * in the event store. Waits (briefly) until PostgreSQL's read model has reached that seq, then reads the
-     * caller's membership from it. Empty for a group the read model does not know.
+     * in the event store. Reads that and the caller's access in one statement, then waits (briefly) until
+     * PostgreSQL's read model has reached that seq, so that the membership is current too.
      */
-    private Optional<Access> access(String groupId, String userId, long committed) {
+    private Access access(String groupId, String userId) {
         long deadline = System.nanoTime() + CATCH_UP.toNanos();
         HistoryTables tables = postgres.tables();
-        while (true) {
-            List<Access> found = jdbc.query(
-                    "select g.last_seq, coalesce(m.role, '') as role from " + tables.group() + " g left join "
-                            + tables.member() + " m on m.group_id = g.group_id and m.user_id = ? where g.group_id = ?",
-                    (rs, row) -> new Access(rs.getString("role"), rs.getLong("last_seq")),
-                    userId,
-                    groupId);
-            Optional<Access> access = found.stream().findFirst();
-            if (access.map(Access::lastSeq).orElse(0L) >= committed || System.nanoTime() >= deadline) {
-                return access;
-            }
+        // the event store is Axon's table; one statement instead of EventStore.lastSequenceNumberFor, whose JPA
+        // transaction cost more than the rest of a recent read (profiled with bench/read-benchmark.sh)
+        Access access = jdbc.queryForObject(
+                "select (select max(sequence_number) from domain_event_entry where aggregate_identifier = ?)"
+                        + " as committed, g.group_id is not null as known, coalesce(g.last_seq, 0) as last_seq,"
+                        + " coalesce(m.role, '') as role from (select 1) one"
+                        + " left join " + tables.group() + " g on g.group_id = ?"
+                        + " left join " + tables.member() + " m on m.group_id = g.group_id and m.user_id = ?",
+                (rs, row) -> {
+                    long committed = rs.getLong("committed");
+                    return new Access(
+                            rs.wasNull() ? 0 : committed + 1,
+                            rs.getBoolean("known"),
+                            rs.getLong("last_seq"),
+                            rs.getString("role"));
+                },
+                groupId,
+                groupId,
+                userId);
+        while (access.lastSeq() < access.committed() && System.nanoTime() < deadline) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            long committed = access.committed();
+            access = jdbc
+                    .query(
+                            "select g.last_seq, coalesce(m.role, '') as role from " + tables.group() + " g left join "
+                                    + tables.member()
+                                    + " m on m.group_id = g.group_id and m.user_id = ? where g.group_id = ?",
+                            (rs, row) -> new Access(committed, true, rs.getLong("last_seq"), rs.getString("role")),
+                            userId,
+                            groupId)
+                    .stream()
+                    .findFirst()
+                    .orElse(access);
         }
+        return access;
     }
 
     @GetMapping("/api/groups/{groupId}/messages")
@@ -101,32 +121,29 @@ class HistoryQueryController {
             return Problems.badField("limit", "must be 1 to " + MAX_LIMIT);
         }
         PageQuery query = new PageQuery(after, before, size);
-        long committed =
-                eventStore.lastSequenceNumberFor(groupId).map(n -> n + 1).orElse(0L);
-        Optional<Access> access = access(groupId, caller.getName(), committed);
-        if (access.isEmpty()) {
+        Access access = access(groupId, caller.getName());
+        if (!access.known()) {
             return Problems.respond(Problems.problem(HttpStatus.NOT_FOUND, "unknown group " + groupId));
         }
-        if (access.get().role().isEmpty()) {
+        if (access.role().isEmpty()) {
             return Problems.respond(Problems.problem(HttpStatus.FORBIDDEN, "only members read group " + groupId));
         }
-        String source = "redis";
-        Optional<HistoryPage> page = Optional.empty();
-        for (HistoryReader cache : caches) {
-            page = cache.page(groupId, query).filter(p -> p.lastSeq() >= committed);
-            if (page.isPresent()) {
-                break;
+        long committed = access.committed();
+        for (CachedHistoryReader cache : caches) {
+            Optional<JsonPage> cached = cache.jsonPage(groupId, query).filter(p -> p.lastSeq() >= committed);
+            if (cached.isPresent()) {
+                return ResponseEntity.ok()
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .header("Chorus-Stale", "false")
+                        .header("Chorus-Read-From", "redis")
+                        .body(cached.get().body());
             }
         }
-        if (page.isEmpty()) {
-            source = "postgres";
-            page = postgres.page(groupId, query);
-        }
-        HistoryPage answer = page.orElseGet(() -> new HistoryPage(List.of(), false, 0));
+        HistoryPage answer = postgres.page(groupId, query).orElseGet(() -> new HistoryPage(List.of(), false, 0));
         // a read model still behind after the wait answers what it has, and says so
         return ResponseEntity.ok()
                 .header("Chorus-Stale", Boolean.toString(answer.lastSeq() < committed))
-                .header("Chorus-Read-From", source)
+                .header("Chorus-Read-From", "postgres")
                 .body(Map.of("messages", answer.messages(), "hasMore", answer.hasMore()));
     }
 }

@@ -2,7 +2,7 @@ package io.chorus.query.recent;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chorus.query.history.HistoryPage;
+import io.chorus.query.history.JsonPage;
 import io.chorus.query.history.MessageView;
 import io.chorus.query.history.PageQuery;
 import java.util.ArrayList;
@@ -95,7 +95,7 @@ final class RecentWindow {
             """;
 
     /** A window as read: its floor, last and size, and the messages asked for in ascending seq. */
-    record Read(long floor, long last, int size, List<MessageView> messages) {}
+    record Read(long floor, long last, int size, List<String> messages) {}
 
     private final RedissonClient redisson;
     private final ObjectMapper json;
@@ -161,9 +161,9 @@ final class RecentWindow {
         if (reply == null || reply.isEmpty()) {
             return Optional.empty();
         }
-        List<MessageView> messages = new ArrayList<>(reply.size() - 3);
+        List<String> messages = new ArrayList<>(reply.size() - 3);
         for (Object item : reply.subList(3, reply.size())) {
-            messages.add(parse((String) item));
+            messages.add((String) item);
         }
         if (!after) {
             Collections.reverse(messages);
@@ -179,21 +179,21 @@ final class RecentWindow {
      * The page the query asks for, when the window holds all of it: an after-page starting at or above the floor,
      * or a newest/before page that found more than the limit or a window complete from the group's start.
      */
-    static Optional<HistoryPage> page(Read window, PageQuery query) {
-        List<MessageView> messages = window.messages();
+    static Optional<JsonPage> page(Read window, PageQuery query) {
+        List<String> messages = window.messages();
         boolean hasMore = messages.size() > query.limit();
         if (query.after() != null) {
             if (query.after() + 1 < window.floor()) {
                 return Optional.empty();
             }
             return Optional.of(
-                    new HistoryPage(hasMore ? messages.subList(0, query.limit()) : messages, hasMore, window.last()));
+                    new JsonPage(hasMore ? messages.subList(0, query.limit()) : messages, hasMore, window.last()));
         }
         if (!hasMore && window.floor() > 1) {
             return Optional.empty();
         }
         return Optional.of(
-                new HistoryPage(hasMore ? messages.subList(1, messages.size()) : messages, hasMore, window.last()));
+                new JsonPage(hasMore ? messages.subList(1, messages.size()) : messages, hasMore, window.last()));
     }
 
     /** Replaces a group's window with PostgreSQL's newest messages at the group's {@code lastSeq}. */
@@ -218,7 +218,7 @@ final class RecentWindow {
         redisson.getKeys().deleteByPattern("chorus:recent:" + slot + ":*");
     }
 
-    private MessageView parse(String value) {
+    MessageView parse(String value) {
         try {
             return json.readValue(value, MessageView.class);
         } catch (JsonProcessingException e) {

@@ -1,7 +1,8 @@
 package io.chorus.query.recent;
 
+import io.chorus.query.history.CachedHistoryReader;
 import io.chorus.query.history.HistoryPage;
-import io.chorus.query.history.HistoryReader;
+import io.chorus.query.history.JsonPage;
 import io.chorus.query.history.PageQuery;
 import io.chorus.query.history.PostgresHistoryReader;
 import io.chorus.query.projection.ProjectionSlots;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * costs reads one timeout, not one per read. A cold window (Redis flushed or restarted) or one started in the middle
  * of a group is refilled from PostgreSQL in the background when a read finds it.
  */
-public class RedisHistoryReader implements HistoryReader {
+public class RedisHistoryReader implements CachedHistoryReader {
 
     private static final Logger log = LoggerFactory.getLogger(RedisHistoryReader.class);
 
@@ -46,6 +47,13 @@ public class RedisHistoryReader implements HistoryReader {
 
     @Override
     public Optional<HistoryPage> page(String groupId, PageQuery query) {
+        return jsonPage(groupId, query)
+                .map(page -> new HistoryPage(
+                        page.messages().stream().map(window::parse).toList(), page.hasMore(), page.lastSeq()));
+    }
+
+    @Override
+    public Optional<JsonPage> jsonPage(String groupId, PageQuery query) {
         if (System.nanoTime() - unavailableUntil < 0) {
             return Optional.empty();
         }
@@ -62,7 +70,7 @@ public class RedisHistoryReader implements HistoryReader {
             refill(slot, groupId);
             return Optional.empty();
         }
-        Optional<HistoryPage> page = RecentWindow.page(read.get(), query);
+        Optional<JsonPage> page = RecentWindow.page(read.get(), query);
         if (page.isEmpty() && read.get().floor() > 1 && read.get().size() < window.size()) {
             // started in the middle of the group (after a flush): older messages are missing, not trimmed
             refill(slot, groupId);
