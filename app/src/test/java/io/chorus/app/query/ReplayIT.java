@@ -394,4 +394,30 @@ class ReplayIT {
                         redis.page(g, PageQuery.after(0, 200)).orElseThrow().messages())
                 .isEqualTo(windowsBefore.get(g)));
     }
+
+    @Test
+    void theAdminApiNeedsTheAdminScopeAndRefusesASecondReplay() {
+        String alice = api.token("alice");
+        assertThat(api.call("GET", "/api/admin/projections", alice, null).status())
+                .isEqualTo(403);
+        assertThat(api.post(alice, "/api/admin/projections/history/replay", null)
+                        .status())
+                .isEqualTo(403);
+        Api.Response unknown = api.post(admin, "/api/admin/projections/nothing/replay", null);
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.contentType()).contains("application/problem+json");
+
+        JsonNode before = projection("history");
+        assertThat(before.get("status").asText()).isEqualTo("live");
+        assertThat(before.get("lag").asLong()).isGreaterThanOrEqualTo(0);
+        assertThat(api.post(admin, "/api/admin/projections/history/replay", null)
+                        .status())
+                .isEqualTo(202);
+        // a second replay while the first runs (it needs at least the processor's start and one check): 409
+        Api.Response second = api.post(admin, "/api/admin/projections/history/replay", null);
+        assertThat(second.status()).isEqualTo(409);
+        assertThat(second.detail()).contains("already running");
+        await().atMost(Duration.ofSeconds(90))
+                .until(() -> projection("history").get("status").asText().equals("live"));
+    }
 }

@@ -6,9 +6,11 @@ import io.chorus.api.group.Visibility;
 import io.chorus.api.message.MessageEditedEvent;
 import io.chorus.api.message.MessageSentEvent;
 import io.chorus.bench.BenchContext;
+import io.chorus.query.history.PageQuery;
 import io.chorus.query.projection.ProjectionSlots;
 import io.chorus.query.projection.ReplayCoordinator;
 import io.chorus.query.projection.SlotProjection;
+import io.chorus.query.recent.RedisHistoryReader;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -110,6 +112,14 @@ public final class ReadBenchmark {
         // reads
         String token = token("u0");
         Result recent = measure("recent pages (Redis)", readFor, t -> () -> read(token, "?limit=" + PAGE, "redis"));
+        RedisHistoryReader reader = context.getBean(RedisHistoryReader.class);
+        Result inProcess = measure(
+                "recent pages, in-process",
+                readFor,
+                t -> () -> reader.jsonPage(
+                                group(ThreadLocalRandom.current().nextInt(Math.min(100, groups))),
+                                PageQuery.newest(PAGE))
+                        .isPresent());
         Result older = measure(
                 "older pages (PostgreSQL)",
                 readFor,
@@ -128,6 +138,7 @@ public final class ReadBenchmark {
                 "|------------------------------------------------------|-------------:|---------:|---------:|");
         row("ceiling: redis-benchmark LRANGE 50 items, 50 clients", ceiling[0], ceiling[1], ceiling[2]);
         row("recent 50-message pages over HTTP, 50 readers", recent.perSecond, recent.p50, recent.p99);
+        row("recent pages in-process (Redis reader, no HTTP)", inProcess.perSecond, inProcess.p50, inProcess.p99);
         row("older 50-message pages (PostgreSQL), 50 readers", older.perSecond, older.p50, older.p99);
         row("ceiling: raw keyset scan of the event table", scan, 0, 0);
         row("stock: tracking processor, one event per transaction", stock, 0, 0);

@@ -78,8 +78,12 @@ public class ReplayCoordinator implements SmartLifecycle {
         if (state.replaying()) {
             return false;
         }
+        ScheduledExecutorService running = executor;
+        if (running == null) {
+            throw new IllegalStateException("projections are not running (starting or stopping)");
+        }
         try {
-            return executor.submit(() -> startReplay(state)).get();
+            return running.submit(() -> startReplay(state)).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting a replay", e);
