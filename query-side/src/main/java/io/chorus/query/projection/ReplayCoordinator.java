@@ -38,7 +38,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Zero-downtime replay. A projection's active slot serves reads while a replay builds the other slot from the first
- * event with a second processor; once every segment of that processor has caught up with the live stream, the
+ * event: in bulk up to the head of the stream ({@link #rebuild}), then with the slot's own processor; once every
+ * segment of that processor has caught up with the live stream, the
  * built slot becomes the active one (one row update, seen by reads at once on this node and within half a second on
  * others), the old processor stops and, a little later, the old slot is emptied.
  *
