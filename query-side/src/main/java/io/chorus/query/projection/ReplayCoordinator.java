@@ -148,8 +148,9 @@ public class ReplayCoordinator implements SmartLifecycle {
      * events, waits 100 ms, which held rebuilds near 13,000 events/s): reads the stream from the first event and
      * hands the slot's handlers 1,000 events per unit of work and transaction, until it reaches the head. Then the
      * slot's processor takes over from the last event applied (a replay token, so Axon's replay flag stays on until
-     * it passes the events that existed when the replay started). A batch that fails stops the bulk there: the
-     * processor retries it and parks what fails in the dead-letter queue, as for live events.
+     * it passes the events that existed when the replay started). A batch that fails is tried once more (its events
+     * then one by one, the failing one parked in the dead-letter queue); if it fails again (Redis away, say), the bulk
+     * stops there and the processor goes on from the last batch applied, retrying as it does for live events.
      */
     private void rebuild(String projection, String slot) {
         String name = SlotProjection.processorName(projection, slot);
