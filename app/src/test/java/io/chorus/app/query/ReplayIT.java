@@ -319,12 +319,20 @@ class ReplayIT {
             sender.start();
             senders.add(sender);
         }
-        Thread.sleep(1000);
+        // the replays start once every sender is under way, and sends go on after they end
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> acknowledged.values().stream().allMatch(n -> n.get() >= 10));
         assertThat(replay("history"))
                 .as("the admin view showed the replay in progress")
                 .isTrue();
         assertThat(replay("recent")).isTrue();
-        Thread.sleep(500);
+        int afterReplays =
+                acknowledged.values().stream().mapToInt(AtomicInteger::get).sum();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> acknowledged.values().stream()
+                                .mapToInt(AtomicInteger::get)
+                                .sum()
+                        >= afterReplays + 20);
         sending.set(false);
         for (Thread sender : senders) {
             sender.join();
