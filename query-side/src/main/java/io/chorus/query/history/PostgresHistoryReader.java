@@ -41,30 +41,16 @@ public class PostgresHistoryReader implements HistoryReader {
         if (last.isEmpty()) {
             return Optional.empty();
         }
-        List<MessageView> page;
-        if (query.after() != null) {
-            page = jdbc.query(
-                    "select " + COLUMNS + " from " + tables.message()
-                            + " where group_id = ? and seq > ? order by seq limit ?",
-                    PostgresHistoryReader::message,
-                    groupId,
-                    query.after(),
-                    query.limit() + 1);
-        } else {
-            page = jdbc.query(
-                    "select " + COLUMNS + " from " + tables.message()
-                            + " where group_id = ? and seq < ? order by seq desc limit ?",
-                    PostgresHistoryReader::message,
-                    groupId,
-                    query.upperBound(),
-                    query.limit() + 1);
-        }
-        boolean hasMore = page.size() > query.limit();
-        List<MessageView> messages = new ArrayList<>(hasMore ? page.subList(0, query.limit()) : page);
-        if (query.after() == null) {
-            Collections.reverse(messages);
-        }
-        return Optional.of(new HistoryPage(messages, hasMore, last.get(0)));
+        boolean after = query.after() != null;
+        List<MessageView> read = jdbc.query(
+                "select " + COLUMNS + " from " + tables.message() + " where group_id = ? and seq "
+                        + (after ? "> ? order by seq" : "< ? order by seq desc") + " limit ?",
+                PostgresHistoryReader::message,
+                groupId,
+                after ? query.after() : query.upperBound(),
+                query.limit() + 1);
+        PageQuery.Slice<MessageView> page = query.slice(read);
+        return Optional.of(new HistoryPage(page.items(), page.hasMore(), last.get(0)));
     }
 
     /** The group's newest {@code count} messages and its last seq, from one snapshot; empty for an unknown group. */

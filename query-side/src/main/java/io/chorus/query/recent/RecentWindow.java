@@ -6,7 +6,6 @@ import io.chorus.query.history.JsonPage;
 import io.chorus.query.history.MessageView;
 import io.chorus.query.history.PageQuery;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import org.redisson.api.RBatch;
@@ -94,7 +93,10 @@ final class RecentWindow {
             return 1
             """;
 
-    /** A window as read: its floor, last and size, and the messages asked for in ascending seq. */
+    /**
+     * A window as read: its floor, last and size, and the messages asked for as read (ascending after a seq,
+     * descending before one), one more than the limit when there are.
+     */
     record Read(long floor, long last, int size, List<String> messages) {}
 
     private final RedissonClient redisson;
@@ -165,9 +167,6 @@ final class RecentWindow {
         for (Object item : reply.subList(3, reply.size())) {
             messages.add((String) item);
         }
-        if (!after) {
-            Collections.reverse(messages);
-        }
         return Optional.of(new Read(
                 Long.parseLong((String) reply.get(0)),
                 Long.parseLong((String) reply.get(1)),
@@ -180,20 +179,10 @@ final class RecentWindow {
      * or a newest/before page that found more than the limit or a window complete from the group's start.
      */
     static Optional<JsonPage> page(Read window, PageQuery query) {
-        List<String> messages = window.messages();
-        boolean hasMore = messages.size() > query.limit();
-        if (query.after() != null) {
-            if (query.after() + 1 < window.floor()) {
-                return Optional.empty();
-            }
-            return Optional.of(
-                    new JsonPage(hasMore ? messages.subList(0, query.limit()) : messages, hasMore, window.last()));
-        }
-        if (!hasMore && window.floor() > 1) {
-            return Optional.empty();
-        }
-        return Optional.of(
-                new JsonPage(hasMore ? messages.subList(1, messages.size()) : messages, hasMore, window.last()));
+        PageQuery.Slice<String> page = query.slice(window.messages());
+        boolean whole =
+                query.after() != null ? query.after() + 1 >= window.floor() : page.hasMore() || window.floor() <= 1;
+        return whole ? Optional.of(new JsonPage(page.items(), page.hasMore(), window.last())) : Optional.empty();
     }
 
     /** Replaces a group's window with PostgreSQL's newest messages at the group's {@code lastSeq}. */
