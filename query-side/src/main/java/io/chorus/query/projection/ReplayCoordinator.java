@@ -27,6 +27,7 @@ import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.eventhandling.tokenstore.TokenStore;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.ResultMessage;
+import org.axonframework.messaging.deadletter.SequencedDeadLetterQueue;
 import org.axonframework.messaging.unitofwork.BatchingUnitOfWork;
 import org.axonframework.messaging.unitofwork.RollbackConfigurationType;
 import org.slf4j.Logger;
@@ -133,7 +134,7 @@ public class ReplayCoordinator implements SmartLifecycle {
         String slot = state.other();
         processor(state.projection(), slot).ifPresent(StreamingEventProcessor::shutDown);
         forget(state.projection(), slot);
-        long head = jdbc.queryForObject("select coalesce(max(global_index), 0) from domain_event_entry", Long.class);
+        long head = headIndex();
         if (!slots.startBuilding(state.projection(), slot, head)) {
             return false;
         }
@@ -236,8 +237,13 @@ public class ReplayCoordinator implements SmartLifecycle {
         jdbc.update("delete from dead_letter_entry where processing_group = ?", name);
     }
 
+    /** The global index of the newest event in the store. */
+    private long headIndex() {
+        return jdbc.queryForObject("select coalesce(max(global_index), 0) from domain_event_entry", Long.class);
+    }
+
     public List<Status> status() {
-        long head = jdbc.queryForObject("select coalesce(max(global_index), 0) from domain_event_entry", Long.class);
+        long head = headIndex();
         return slots.all().stream().map(state -> status(state, head)).toList();
     }
 
@@ -246,7 +252,7 @@ public class ReplayCoordinator implements SmartLifecycle {
         Optional<StreamingEventProcessor> processor = processor(state.projection(), shown);
         Map<Integer, EventTrackerStatus> segments =
                 processor.map(StreamingEventProcessor::processingStatus).orElse(Map.of());
-        OptionalLong lowest = lowestPosition(processor);
+        OptionalLong lowest = lowestPosition(segments);
         Long position = bulk.containsKey(state.projection())
                 ? bulk.get(state.projection())
                 : lowest.isPresent() ? lowest.getAsLong() : null;
@@ -258,10 +264,10 @@ public class ReplayCoordinator implements SmartLifecycle {
             long target = state.replayTarget() == null ? 0 : state.replayTarget();
             progress = target == 0 ? 1.0 : Math.min(1.0, (position == null ? 0 : position) / (double) target);
         }
-        long deadLetters = jdbc.queryForObject(
-                "select count(distinct sequence_identifier) from dead_letter_entry where processing_group = ?",
-                Long.class,
-                SlotProjection.processorName(state.projection(), shown));
+        long deadLetters = processing
+                .deadLetterQueue(SlotProjection.processorName(state.projection(), shown))
+                .map(SequencedDeadLetterQueue::amountOfSequences)
+                .orElse(0L);
         return new Status(
                 state.projection(),
                 position,
@@ -304,13 +310,15 @@ public class ReplayCoordinator implements SmartLifecycle {
         if (status.values().stream().anyMatch(EventTrackerStatus::isReplaying)) {
             return false;
         }
-        OptionalLong live = lowestPosition(processor(state.projection(), state.active()));
-        OptionalLong built = lowestPosition(building);
+        OptionalLong live = lowestPosition(processor(state.projection(), state.active())
+                .map(StreamingEventProcessor::processingStatus)
+                .orElse(Map.of()));
+        OptionalLong built = lowestPosition(status);
         return live.isPresent() && built.isPresent() && built.getAsLong() >= live.getAsLong();
     }
 
-    private static OptionalLong lowestPosition(Optional<StreamingEventProcessor> processor) {
-        return processor.map(StreamingEventProcessor::processingStatus).orElse(Map.of()).values().stream()
+    private static OptionalLong lowestPosition(Map<Integer, EventTrackerStatus> segments) {
+        return segments.values().stream()
                 .map(EventTrackerStatus::getCurrentPosition)
                 .filter(OptionalLong::isPresent)
                 .mapToLong(OptionalLong::getAsLong)
