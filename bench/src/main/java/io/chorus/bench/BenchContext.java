@@ -1,6 +1,11 @@
 package io.chorus.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chorus.app.ChorusApplication;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.SpringApplication;
@@ -22,6 +27,18 @@ public final class BenchContext {
                 "--spring.main.banner-mode=off"));
         args.addAll(List.of(extra));
         return SpringApplication.run(ChorusApplication.class, args.toArray(String[]::new));
+    }
+
+    /** A development token for the user from the app at {@code base} (e.g. {@code http://localhost:8080}). */
+    public static String devToken(String base, String userId) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/dev/tokens"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"" + userId + "\"}"))
+                .build();
+        String body = HttpClient.newHttpClient()
+                .send(request, HttpResponse.BodyHandlers.ofString())
+                .body();
+        return new ObjectMapper().readTree(body).get("token").asText();
     }
 
     /** A one-line description of where a figure was measured. */

@@ -1,6 +1,5 @@
 package io.chorus.bench.read;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chorus.api.group.GroupCreatedEvent;
 import io.chorus.api.group.Visibility;
 import io.chorus.api.message.MessageEditedEvent;
@@ -16,9 +15,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -68,7 +64,6 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 public final class ReadBenchmark {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int READERS = 50;
     private static final int PAGE = 50;
     private static final Duration WARM_UP = Duration.ofSeconds(10);
@@ -110,7 +105,7 @@ public final class ReadBenchmark {
         awaitLive(events);
 
         // reads
-        String token = token("u0");
+        String token = BenchContext.devToken(base, "u0");
         Result recent = measure("recent pages (Redis)", readFor, t -> () -> read(token, "?limit=" + PAGE, "redis"));
         RedisHistoryReader reader = context.getBean(RedisHistoryReader.class);
         Result inProcess = measure(
@@ -445,16 +440,5 @@ public final class ReadBenchmark {
         double perSecond = events / seconds;
         System.out.printf("replay of %s: %d events in %.1f s, %.0f/s%n", projection, events, seconds, perSecond);
         return perSecond;
-    }
-
-    private String token(String userId) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/dev/tokens"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"" + userId + "\"}"))
-                .build();
-        String body = HttpClient.newHttpClient()
-                .send(request, HttpResponse.BodyHandlers.ofString())
-                .body();
-        return JSON.readTree(body).get("token").asText();
     }
 }

@@ -12,9 +12,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -54,7 +51,6 @@ public final class SendBenchmark {
     private final int concurrency;
     private final Duration duration;
     private final CommandGateway gateway;
-    private final HttpClient http = HttpClient.newBuilder().build();
     private final String base;
     private final List<String> users = new ArrayList<>();
     private final List<String> tokens = new ArrayList<>();
@@ -94,7 +90,7 @@ public final class SendBenchmark {
                 concurrency, duration.toSeconds(), WARM_UP.toSeconds());
         for (int u = 0; u < concurrency; u++) {
             users.add("user" + u);
-            tokens.add(token("user" + u));
+            tokens.add(BenchContext.devToken(base, "user" + u));
         }
         List<String> groups = new ArrayList<>();
         for (int g = 0; g < GROUPS; g++) {
@@ -278,14 +274,5 @@ public final class SendBenchmark {
         // the group was appended to behind the aggregate's back: drop what the cache holds of it
         context.getBean("groupCache", org.axonframework.common.caching.Cache.class)
                 .remove(group);
-    }
-
-    private String token(String userId) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/dev/tokens"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"" + userId + "\"}"))
-                .build();
-        String body = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
-        return JSON.readTree(body).get("token").asText();
     }
 }
