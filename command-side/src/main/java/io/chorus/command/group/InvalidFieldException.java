@@ -1,7 +1,9 @@
 package io.chorus.command.group;
 
+import io.chorus.api.Rejection;
+
 /** A field of a command is malformed (HTTP 400, naming the field). */
-public class InvalidFieldException extends IllegalArgumentException {
+public class InvalidFieldException extends IllegalArgumentException implements Rejection {
 
     private final String field;
 
@@ -10,6 +12,7 @@ public class InvalidFieldException extends IllegalArgumentException {
         this.field = field;
     }
 
+    @Override
     public String field() {
         return field;
     }
@@ -17,5 +20,10 @@ public class InvalidFieldException extends IllegalArgumentException {
     /** The message without the field name, for a problem detail's {@code errors} entry. */
     public String reason() {
         return getMessage().substring(field.length() + 2);
+    }
+
+    @Override
+    public int status() {
+        return 400;
     }
 }

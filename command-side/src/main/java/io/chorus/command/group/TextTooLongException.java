@@ -6,4 +6,9 @@ public class TextTooLongException extends InvalidFieldException {
     public TextTooLongException(int length, int limit) {
         super("text", "is " + length + " characters long; the limit is " + limit);
     }
+
+    @Override
+    public int status() {
+        return 413;
+    }
 }

@@ -6,6 +6,8 @@ import io.chorus.api.message.SendMessageCommand;
 import io.chorus.api.message.SendReceiptView;
 import io.chorus.command.group.Inputs;
 import io.chorus.command.web.Commands;
+import io.chorus.web.ratelimit.RateLimitedException;
+import io.chorus.web.ratelimit.SendRateLimiter;
 import java.net.URI;
 import java.security.Principal;
 import java.time.Instant;
@@ -25,9 +27,11 @@ import org.springframework.web.bind.annotation.RestController;
 class MessageCommandController {
 
     private final Commands commands;
+    private final SendRateLimiter rateLimiter;
 
-    MessageCommandController(Commands commands) {
+    MessageCommandController(Commands commands, SendRateLimiter rateLimiter) {
         this.commands = commands;
+        this.rateLimiter = rateLimiter;
     }
 
     record SendRequest(String clientMessageId, String text, Long replyToSeq) {}
@@ -40,6 +44,9 @@ class MessageCommandController {
     @PostMapping
     ResponseEntity<SentResponse> send(
             @PathVariable String groupId, @RequestBody SendRequest request, Principal caller) {
+        rateLimiter.acquire(caller.getName()).ifPresent(wait -> {
+            throw new RateLimitedException(wait);
+        });
         SendReceiptView receipt = commands.send(new SendMessageCommand(
                 Inputs.groupId(groupId),
                 caller.getName(),

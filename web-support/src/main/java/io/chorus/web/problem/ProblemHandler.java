@@ -3,6 +3,7 @@ package io.chorus.web.problem;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.chorus.web.ratelimit.RateLimitedException;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -32,6 +33,13 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+
+    @ExceptionHandler(RateLimitedException.class)
+    ResponseEntity<ProblemDetail> rateLimited(RateLimitedException ex) {
+        return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+                .header(HttpHeaders.RETRY_AFTER, Long.toString(RateLimitedException.retryAfterSeconds(ex.retryAfter())))
+                .body(Problems.problem(HttpStatus.TOO_MANY_REQUESTS, ex.getMessage()));
+    }
 
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(

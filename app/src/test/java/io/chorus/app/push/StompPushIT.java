@@ -1,0 +1,403 @@
+package io.chorus.app.push;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.jwk.source.ImmutableSecret;
+import io.chorus.app.Api;
+import io.chorus.app.ChorusIT;
+import io.chorus.app.push.StompClient.Connection;
+import io.chorus.app.push.StompClient.Frame;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.LongStream;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.JwsHeader;
+import org.springframework.security.oauth2.jwt.JwtClaimsSet;
+import org.springframework.security.oauth2.jwt.JwtEncoderParameters;
+import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
+
+/**
+ * The STOMP endpoint over real WebSockets against the whole app: authentication, authorization, live fan-out in seq
+ * order, resume and resync, revocation on removal, acks.
+ */
+@ChorusIT
+class StompPushIT {
+
+    /** application-it.yml's {@code chorus.push.replay-limit}. */
+    static final int REPLAY_LIMIT = 800;
+
+    @LocalServerPort
+    int port;
+
+    Api api;
+    StompClient stomp;
+    String alice;
+    String bob;
+    String group;
+
+    @BeforeEach
+    void setUp() {
+        api = new Api(port);
+        stomp = new StompClient(port);
+        alice = api.token("alice");
+        bob = api.token("bob");
+        group = "push-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(api.post(alice, "/api/groups", Map.of("groupId", group, "name", "P", "visibility", "open"))
+                        .status())
+                .isEqualTo(201);
+    }
+
+    @AfterEach
+    void tearDown() {
+        stomp.close();
+    }
+
+    private long sendRest(String token, String clientMessageId, String text) {
+        Api.Response sent = api.post(
+                token, "/api/groups/" + group + "/messages", Map.of("clientMessageId", clientMessageId, "text", text));
+        assertThat(sent.status()).as(sent.body().toString()).isIn(200, 201);
+        return sent.body().get("seq").asLong();
+    }
+
+    private static List<Long> seqs(List<Frame> frames) {
+        return frames.stream().map(Frame::seq).toList();
+    }
+
+    private static List<Long> range(long first, long last) {
+        return LongStream.rangeClosed(first, last).boxed().toList();
+    }
+
+    @Test
+    void connectWithoutAValidTokenGetsAnErrorAndTheSocketCloses() {
+        String expired = token("alice", Instant.now().minusSeconds(3600));
+        for (String token : new String[] {null, "not-a-jwt", alice + "x", expired}) {
+            // given a CONNECT with no, a malformed, a forged or an expired token
+            StompClient.Connection[] connection = new StompClient.Connection[1];
+            // when / then
+            assertThatThrownBy(() -> connection[0] = stomp.connect(token))
+                    .as("token %s", token)
+                    .isInstanceOf(Exception.class);
+        }
+    }
+
+    @Test
+    void theErrorOfARefusedConnectNamesTheReason() throws Exception {
+        // given a raw WebSocket, which sees the ERROR frame itself
+        try (RawStomp raw = RawStomp.open(port)) {
+            // when
+            raw.sendFrame("CONNECT\naccept-version:1.2\nAuthorization:Bearer "
+                    + token("alice", Instant.now().minusSeconds(3600)) + "\n\n");
+            // then
+            String error = raw.readUntil("\0");
+            assertThat(error)
+                    .startsWith("ERROR")
+                    .contains("invalid or expired token")
+                    .doesNotContain("at io.");
+            assertThat(raw.closedWithin(Duration.ofSeconds(5))).isTrue();
+        }
+    }
+
+    @Test
+    void aNonMemberCannotSubscribe() throws Exception {
+        // given
+        Connection carol = stomp.connect(api.token("carol"));
+        // when
+        carol.subscribe(group, null);
+        // then
+        await().atMost(Duration.ofSeconds(10)).until(() -> !carol.errors.isEmpty());
+        assertThat(carol.errors.get(0)).contains("only members subscribe to group " + group);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !carol.connected());
+    }
+
+    @Test
+    void nobodySendsToATopicNorAsSomebodyElse() throws Exception {
+        // given
+        api.post(bob, "/api/groups/" + group + "/join", null);
+        Connection watcher = stomp.connect(alice);
+        List<Frame> frames = watcher.subscribe(group, 2L);
+        Connection bobs = stomp.connect(bob);
+        bobs.subscribeAcks();
+
+        // when bob claims to be alice in the body
+        bobs.session.send(
+                "/app/groups." + group + ".messages",
+                StompClient.json(Map.of("clientMessageId", "spoof", "text", "hi", "senderId", "alice")));
+        // then the message is bob's
+        await().atMost(Duration.ofSeconds(10)).until(() -> frames.size() == 1);
+        assertThat(frames.get(0).json().get("senderId").asText()).isEqualTo("bob");
+        assertThat(bobs.acks.get(0).get("seq").asLong()).isEqualTo(3);
+
+        // when a non-member sends, the ack says so and the connection stays
+        Connection carol = stomp.connect(api.token("carol"));
+        carol.subscribeAcks();
+        carol.send(group, "c-1", "let me in");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !carol.acks.isEmpty());
+        assertThat(carol.acks.get(0).get("clientMessageId").asText()).isEqualTo("c-1");
+        assertThat(carol.acks.get(0).at("/error/status").asInt()).isEqualTo(403);
+        assertThat(carol.connected()).isTrue();
+
+        // when a member sends to the topic itself
+        Connection alices = stomp.connect(alice);
+        alices.session.send("/topic/groups." + group, "{\"text\":\"spoofed\"}");
+        // then an ERROR, and nothing was stored
+        await().atMost(Duration.ofSeconds(10)).until(() -> !alices.errors.isEmpty());
+        assertThat(alices.errors.get(0)).contains("/app/");
+        assertThat(sendRest(alice, "after", "after")).isEqualTo(4);
+    }
+
+    @Test
+    void concurrentSendersOnSeveralConnectionsAreDeliveredOnceInSeqOrder() throws Exception {
+        // given two subscribed connections and four sending ones
+        api.post(bob, "/api/groups/" + group + "/join", null);
+        List<Frame> first = stomp.connect(alice).subscribe(group, 2L);
+        List<Frame> second = stomp.connect(bob).subscribe(group, 2L);
+        List<Connection> senders = new ArrayList<>();
+        for (String token : List.of(alice, bob, alice, bob)) {
+            Connection sender = stomp.connect(token);
+            sender.subscribeAcks();
+            senders.add(sender);
+        }
+
+        // when each sends 50 messages at once
+        int perSender = 50;
+        List<Thread> threads = new ArrayList<>();
+        for (int s = 0; s < senders.size(); s++) {
+            Connection sender = senders.get(s);
+            String prefix = "s" + s + "-";
+            threads.add(start(() -> {
+                for (int i = 0; i < perSender; i++) {
+                    sender.send(group, prefix + i, prefix + i);
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+
+        // then every send is acknowledged with its seq, and both subscribers get seq 3..202 once, in order
+        int total = perSender * senders.size();
+        for (Connection sender : senders) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> sender.acks.size() == perSender);
+            assertThat(sender.acks).allMatch(ack -> ack.has("seq"));
+        }
+        for (List<Frame> frames : List.of(first, second)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> frames.size() >= total);
+            assertThat(seqs(frames)).containsExactlyElementsOf(range(3, 2 + total));
+            assertThat(frames).allMatch(f -> f.type().equals("MessageSent"));
+        }
+        assertThat(senders.stream()
+                        .flatMap(s -> s.acks.stream())
+                        .map(a -> a.get("seq").asLong()))
+                .containsExactlyInAnyOrderElementsOf(range(3, 2 + total));
+    }
+
+    @Test
+    void aFrameCarriesTheEventTypeTheSeqAndTheMessage() throws Exception {
+        // given
+        List<Frame> frames = stomp.connect(alice).subscribe(group, 0L);
+        // when
+        api.post(bob, "/api/groups/" + group + "/join", null);
+        long seq = sendRest(bob, "m-1", "hello");
+        api.patch(bob, "/api/groups/" + group + "/messages/" + seq, Map.of("text", "hello!"));
+        // then
+        await().atMost(Duration.ofSeconds(10)).until(() -> frames.size() == 4);
+        assertThat(frames)
+                .extracting(Frame::type)
+                .containsExactly("GroupCreated", "MemberJoined", "MessageSent", "MessageEdited");
+        assertThat(seqs(frames)).containsExactly(1L, 2L, 3L, 4L);
+        JsonNode message = frames.get(2).json();
+        assertThat(message.get("groupId").asText()).isEqualTo(group);
+        assertThat(message.get("seq").asLong()).isEqualTo(3);
+        assertThat(message.get("senderId").asText()).isEqualTo("bob");
+        assertThat(message.get("text").asText()).isEqualTo("hello");
+        assertThat(message.get("clientMessageId").asText()).isEqualTo("m-1");
+        assertThat(message.get("deleted").asBoolean()).isFalse();
+        assertThat(frames.get(2).headers().getContentType().toString()).startsWith("application/json");
+    }
+
+    @Test
+    void aClientThatReconnectsGetsThe500ItMissedThenLiveOnesWhileOthersKeepSending() throws Exception {
+        // given a subscriber that saw some messages and dropped its connection
+        api.post(bob, "/api/groups/" + group + "/join", null);
+        Connection first = stomp.connect(alice);
+        List<Frame> before = first.subscribe(group, 2L);
+        for (int i = 0; i < 10; i++) {
+            sendRest(bob, "early-" + i, "early " + i);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> before.size() == 10);
+        first.disconnect();
+        long lastSeen = before.get(before.size() - 1).seq();
+
+        // when bob keeps sending: 500 while alice is away, and more while she catches up
+        AtomicBoolean sending = new AtomicBoolean(true);
+        AtomicLong lastSent = new AtomicLong(lastSeen);
+        Thread sender = start(() -> {
+            for (int i = 0; sending.get(); i++) {
+                lastSent.set(sendRest(bob, "late-" + i, "late " + i));
+            }
+        });
+        await().atMost(Duration.ofSeconds(60)).until(() -> lastSent.get() >= lastSeen + 500);
+        List<Frame> after = stomp.connect(alice).subscribe(group, lastSeen);
+        await().atMost(Duration.ofSeconds(30)).until(() -> after.size() >= 520);
+        sending.set(false);
+        sender.join();
+
+        // then exactly the events after the last one seen, once each, in order, up to the last one sent
+        long last = lastSent.get();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> !after.isEmpty() && after.get(after.size() - 1).seq() >= last);
+        assertThat(seqs(after)).containsExactlyElementsOf(range(lastSeen + 1, last));
+    }
+
+    @Test
+    void aResumeBeyondTheReplayLimitIsAnsweredWithResyncThenLiveEvents() throws Exception {
+        // given more missed events than the server replays
+        for (int i = 0; i < REPLAY_LIMIT + 50; i++) {
+            sendRest(alice, "m-" + i, "m " + i);
+        }
+        long latest = 1 + REPLAY_LIMIT + 50;
+        // when
+        List<Frame> frames = stomp.connect(alice).subscribe(group, 1L);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !frames.isEmpty());
+        long next = sendRest(alice, "live", "live");
+        // then one resync frame with the latest seq, then live events only
+        await().atMost(Duration.ofSeconds(10)).until(() -> frames.size() == 2);
+        Frame resync = frames.get(0);
+        assertThat(resync.headers().getFirst("chorus-resync")).isEqualTo("true");
+        assertThat(resync.json().get("latestSeq").asLong()).isEqualTo(latest);
+        assertThat(frames.get(1).seq()).isEqualTo(next).isEqualTo(latest + 1);
+    }
+
+    @Test
+    void aRemovedMemberLosesTheSubscriptionAtOnce() throws Exception {
+        // given bob follows the group and its typing notices
+        api.post(bob, "/api/groups/" + group + "/join", null);
+        Connection bobs = stomp.connect(bob);
+        List<Frame> bobFrames = bobs.subscribe(group, 2L);
+        List<Frame> bobTyping = new CopyOnWriteArrayList<>();
+        bobs.subscribe("/topic/groups." + group + ".typing", null, bobTyping);
+        Connection alices = stomp.connect(alice);
+        List<Frame> aliceFrames = alices.subscribe(group, 2L);
+        sendRest(alice, "before", "before");
+        await().atMost(Duration.ofSeconds(10)).until(() -> bobFrames.size() == 1);
+        alices.session.send("/app/groups." + group + ".typing", "{}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> bobTyping.size() == 1);
+
+        // when alice removes bob and goes on
+        assertThat(api.delete(alice, "/api/groups/" + group + "/members/bob").status())
+                .isLessThan(300);
+        long after = sendRest(alice, "after", "after");
+        alices.session.send("/app/groups." + group + ".typing", "{}");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !aliceFrames.isEmpty()
+                        && aliceFrames.get(aliceFrames.size() - 1).seq() == after);
+
+        // then bob got his removal and nothing after it, no typing notice either
+        assertThat(bobFrames).extracting(Frame::type).containsExactly("MessageSent", "MemberRemoved");
+        assertThat(bobTyping).hasSize(1);
+        // and he cannot subscribe again
+        Connection again = stomp.connect(bob);
+        again.subscribe(group, null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !again.errors.isEmpty());
+        assertThat(again.errors.get(0)).contains("only members");
+    }
+
+    @Test
+    void badSendsAreAnsweredOnTheAcksQueueAndTheConnectionStays() throws Exception {
+        // given
+        Connection alices = stomp.connect(alice);
+        alices.subscribeAcks();
+        // when: no JSON, a missing clientMessageId, a text over the limit, an unknown group
+        alices.session.send("/app/groups." + group + ".messages", "{not json");
+        alices.session.send("/app/groups." + group + ".messages", "{\"text\":\"no id\"}");
+        alices.send(group, "long", "x".repeat(4001));
+        alices.send("no-such-group", "unknown", "hi");
+        alices.send(group, "fine", "fine");
+        // then
+        await().atMost(Duration.ofSeconds(10)).until(() -> alices.acks.size() == 5);
+        assertThat(alices.acks.get(0).at("/error/detail").asText()).contains("body");
+        assertThat(alices.acks.get(1).at("/error/status").asInt()).isEqualTo(400);
+        assertThat(alices.acks.get(1).at("/error/detail").asText()).contains("clientMessageId");
+        assertThat(alices.acks.stream()
+                        .filter(a -> "long".equals(a.path("clientMessageId").asText())))
+                .singleElement()
+                .satisfies(a -> assertThat(a.at("/error/status").asInt()).isEqualTo(413));
+        assertThat(alices.acks.stream()
+                        .filter(a -> "unknown".equals(a.path("clientMessageId").asText())))
+                .singleElement()
+                .satisfies(a -> assertThat(a.at("/error/status").asInt()).isEqualTo(404));
+        assertThat(alices.acks.stream()
+                        .filter(a -> "fine".equals(a.path("clientMessageId").asText())))
+                .singleElement()
+                .satisfies(a -> assertThat(a.get("seq").asLong()).isEqualTo(2));
+        assertThat(alices.connected()).isTrue();
+        assertThat(alices.errors).isEmpty();
+    }
+
+    @Test
+    void malformedAndOversizedFramesGetAnErrorWithoutAStackTraceAndOthersAreFine() throws Exception {
+        // given a healthy subscriber
+        List<Frame> healthy = stomp.connect(alice).subscribe(group, 1L);
+        for (String frame : new String[] {
+            "HELLO\nfoo:bar\n\n", "SEND\ndestination:/app/groups." + group + ".messages\n\n" + "y".repeat(100 * 1024)
+        }) {
+            try (RawStomp raw = RawStomp.open(port)) {
+                raw.sendFrame("CONNECT\naccept-version:1.2\nAuthorization:Bearer " + alice + "\n\n");
+                assertThat(raw.readUntil("\0")).startsWith("CONNECTED");
+                // when
+                raw.sendFrame(frame);
+                // then
+                String error = raw.readUntil("\0");
+                assertThat(error).startsWith("ERROR").doesNotContain("\tat ").doesNotContain("Exception:");
+                assertThat(raw.closedWithin(Duration.ofSeconds(5))).isTrue();
+            }
+        }
+        try (RawStomp raw = RawStomp.open(port)) {
+            // a message past what the container buffers is refused by the container itself
+            raw.sendFrame("CONNECT\naccept-version:1.2\nAuthorization:Bearer " + alice + "\n\n");
+            assertThat(raw.readUntil("\0")).startsWith("CONNECTED");
+            raw.sendFrame("SEND\ndestination:/app/groups." + group + ".messages\n\n" + "z".repeat(300 * 1024));
+            assertThat(raw.closedWithin(Duration.ofSeconds(5))).isTrue();
+        }
+        long seq = sendRest(alice, "still", "still here");
+        await().atMost(Duration.ofSeconds(10)).until(() -> healthy.size() == 1);
+        assertThat(healthy.get(0).seq()).isEqualTo(seq);
+    }
+
+    /** A token signed with the tests' secret, expiring at the given time. */
+    static String token(String subject, Instant expiresAt) {
+        byte[] secret = "integration-tests-secret-of-at-least-32-bytes".getBytes(StandardCharsets.UTF_8);
+        NimbusJwtEncoder encoder = new NimbusJwtEncoder(new ImmutableSecret<>(new SecretKeySpec(secret, "HmacSHA256")));
+        JwtClaimsSet claims = JwtClaimsSet.builder()
+                .issuer("chorus-dev")
+                .subject(subject)
+                .issuedAt(expiresAt.minusSeconds(3600))
+                .expiresAt(expiresAt)
+                .build();
+        return encoder.encode(JwtEncoderParameters.from(
+                        JwsHeader.with(MacAlgorithm.HS256).build(), claims))
+                .getTokenValue();
+    }
+
+    private static Thread start(Runnable work) {
+        Thread thread = new Thread(work);
+        thread.start();
+        return thread;
+    }
+}

@@ -1,0 +1,163 @@
+package io.chorus.push;
+
+import io.chorus.api.Identifiers;
+import io.chorus.api.Rejection;
+import io.chorus.api.message.SendMessageCommand;
+import io.chorus.api.message.SendReceiptView;
+import io.chorus.web.ratelimit.RateLimitedException;
+import io.chorus.web.ratelimit.SendRateLimiter;
+import java.security.Principal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import org.axonframework.commandhandling.CommandExecutionException;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.modelling.command.AggregateNotFoundException;
+import org.axonframework.modelling.command.ConcurrencyException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.messaging.MessageHeaders;
+import org.springframework.messaging.converter.MessageConversionException;
+import org.springframework.messaging.handler.annotation.DestinationVariable;
+import org.springframework.messaging.handler.annotation.Header;
+import org.springframework.messaging.handler.annotation.MessageExceptionHandler;
+import org.springframework.messaging.handler.annotation.MessageMapping;
+import org.springframework.messaging.handler.annotation.Payload;
+import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
+import org.springframework.messaging.simp.SimpMessageType;
+import org.springframework.messaging.simp.SimpMessagingTemplate;
+import org.springframework.stereotype.Controller;
+
+/**
+ * What clients SEND: messages to a group (acknowledged to the sending session on {@code /user/queue/acks}, with the
+ * seq or with an error; a bad send never closes the connection) and the ephemeral typing notice. The sender is
+ * always the connection's user.
+ */
+@Controller
+class GroupMessaging {
+
+    private static final Logger log = LoggerFactory.getLogger(GroupMessaging.class);
+
+    private final CommandGateway commands;
+    private final SimpMessagingTemplate messaging;
+    private final GroupSubscriptions subscriptions;
+    private final SendRateLimiter rateLimiter;
+    private final Clock clock = Clock.systemUTC();
+
+    GroupMessaging(
+            CommandGateway commands,
+            SimpMessagingTemplate messaging,
+            GroupSubscriptions subscriptions,
+            SendRateLimiter rateLimiter) {
+        this.commands = commands;
+        this.messaging = messaging;
+        this.subscriptions = subscriptions;
+        this.rateLimiter = rateLimiter;
+    }
+
+    record SendFrame(String clientMessageId, String text, Long replyToSeq) {}
+
+    @MessageMapping("groups.{groupId}.messages")
+    void send(
+            @DestinationVariable String groupId,
+            @Payload SendFrame frame,
+            Principal user,
+            @Header(SimpMessageHeaderAccessor.SESSION_ID_HEADER) String sessionId) {
+        String clientMessageId = frame.clientMessageId();
+        if (!Identifiers.isGroupId(groupId)) {
+            ack(user, sessionId, error(clientMessageId, 400, "groupId: " + Identifiers.GROUP_ID_RULE));
+            return;
+        }
+        Optional<Duration> wait = rateLimiter.acquire(user.getName());
+        if (wait.isPresent()) {
+            Map<String, Object> ack = error(clientMessageId, 429, new RateLimitedException(wait.get()).getMessage());
+            ack.put("retryAfter", RateLimitedException.retryAfterSeconds(wait.get()));
+            ack(user, sessionId, ack);
+            return;
+        }
+        SendMessageCommand command = new SendMessageCommand(
+                groupId,
+                user.getName(),
+                clientMessageId,
+                frame.text(),
+                frame.replyToSeq(),
+                clock.instant().truncatedTo(ChronoUnit.MILLIS));
+        // acknowledged once the event is committed, without holding an inbound thread meanwhile
+        commands.<SendReceiptView>send(command).whenComplete((receipt, failure) -> {
+            if (failure == null) {
+                Map<String, Object> ack = new LinkedHashMap<>();
+                ack.put("clientMessageId", clientMessageId);
+                ack.put("seq", receipt.seq());
+                ack(user, sessionId, ack);
+            } else {
+                ack(user, sessionId, rejected(clientMessageId, failure));
+            }
+        });
+    }
+
+    @MessageMapping("groups.{groupId}.typing")
+    void typing(
+            @DestinationVariable String groupId,
+            Principal user,
+            @Header(SimpMessageHeaderAccessor.SESSION_ID_HEADER) String sessionId) {
+        // only a session that follows the group (so a member, checked at SUBSCRIBE and revoked on removal) types
+        if (subscriptions.follows(sessionId, groupId)) {
+            messaging.convertAndSend(
+                    GroupDestinations.typing(groupId), Map.of("groupId", groupId, "userId", user.getName()));
+        }
+    }
+
+    /** A SEND whose body is not the expected JSON: answered on the acks queue, the connection stays. */
+    @MessageExceptionHandler(MessageConversionException.class)
+    void unreadable(
+            MessageConversionException e,
+            Principal user,
+            @Header(SimpMessageHeaderAccessor.SESSION_ID_HEADER) String sessionId) {
+        ack(user, sessionId, error(null, 400, "body: must be JSON {\"clientMessageId\",\"text\",\"replyToSeq\"?}"));
+    }
+
+    private Map<String, Object> rejected(String clientMessageId, Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof CommandExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof Rejection rejection) {
+            return error(clientMessageId, rejection.status(), cause.getMessage());
+        }
+        if (cause instanceof AggregateNotFoundException notFound) {
+            return error(clientMessageId, 404, "unknown group " + notFound.getAggregateIdentifier());
+        }
+        if (cause instanceof ConcurrencyException) {
+            return error(clientMessageId, 409, "the group changed concurrently; nothing was stored, send again");
+        }
+        if (cause instanceof IllegalArgumentException) {
+            return error(clientMessageId, 400, cause.getMessage());
+        }
+        log.error("a STOMP send failed", cause);
+        return error(clientMessageId, 500, "the send failed; nothing was stored, send again");
+    }
+
+    private static Map<String, Object> error(String clientMessageId, int status, String detail) {
+        Map<String, Object> ack = new LinkedHashMap<>();
+        ack.put("clientMessageId", clientMessageId);
+        ack.put("error", Map.of("status", status, "detail", detail));
+        return ack;
+    }
+
+    /** To the sending session only, not to every session of the user. */
+    private void ack(Principal user, String sessionId, Map<String, Object> ack) {
+        messaging.convertAndSendToUser(user.getName(), "/queue/acks", ack, sessionHeaders(sessionId));
+    }
+
+    static MessageHeaders sessionHeaders(String sessionId) {
+        SimpMessageHeaderAccessor headers = SimpMessageHeaderAccessor.create(SimpMessageType.MESSAGE);
+        headers.setSessionId(sessionId);
+        headers.setLeaveMutable(true);
+        return headers.getMessageHeaders();
+    }
+}

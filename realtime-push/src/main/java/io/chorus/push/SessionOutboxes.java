@@ -1,0 +1,185 @@
+package io.chorus.push;
+
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.messaging.Message;
+import org.springframework.messaging.MessageHandler;
+import org.springframework.stereotype.Component;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.WebSocketHandler;
+import org.springframework.web.socket.WebSocketSession;
+
+/**
+ * The frames Chorus itself sends to a session (group events, resyncs, ERROR frames), one queue per session, written
+ * by one sender at a time, so that a session's frames leave in the order they were queued and a slow session holds
+ * up only itself. A session is cut off, with the reason logged, when its queue holds more than the buffer limit or a
+ * write to it has taken longer than the send time limit; it may reconnect and resume from its last seq.
+ */
+@Component
+class SessionOutboxes implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionOutboxes.class);
+
+    private final ObjectProvider<WebSocketHandler> stompHandler;
+    private final long bufferLimit;
+    private final long sendTimeLimitNanos;
+    private final Map<String, Outbox> outboxes = new ConcurrentHashMap<>();
+    private final Map<String, WebSocketSession> sockets = new ConcurrentHashMap<>();
+    private final ExecutorService senders;
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "push-watchdog");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile MessageHandler handler;
+
+    SessionOutboxes(
+            @Qualifier("subProtocolWebSocketHandler") ObjectProvider<WebSocketHandler> stompHandler,
+            PushProperties properties) {
+        this.stompHandler = stompHandler;
+        this.bufferLimit = properties.sendBufferSizeLimit().toBytes();
+        this.sendTimeLimitNanos = properties.sendTimeLimit().toNanos();
+        int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        this.senders = Executors.newFixedThreadPool(threads, runnable -> {
+            Thread thread = new Thread(runnable, "push-sender");
+            thread.setDaemon(true);
+            return thread;
+        });
+        watchdog.scheduleWithFixedDelay(this::cutOffStuckWrites, 500, 500, TimeUnit.MILLISECONDS);
+    }
+
+    /** Queues a frame (a message for the STOMP handler, with its session id) for the session. */
+    void send(String sessionId, Message<byte[]> frame) {
+        outboxes.computeIfAbsent(sessionId, Outbox::new).offer(frame);
+    }
+
+    void opened(WebSocketSession socket) {
+        sockets.put(socket.getId(), socket);
+    }
+
+    void closed(String sessionId) {
+        sockets.remove(sessionId);
+        Outbox outbox = outboxes.remove(sessionId);
+        if (outbox != null) {
+            outbox.discard();
+        }
+    }
+
+    private final class Outbox {
+        private final String sessionId;
+        private final ArrayDeque<Message<byte[]>> queue = new ArrayDeque<>();
+        private long queuedBytes;
+        private boolean sending;
+        private boolean discarded;
+        /** When the write in progress began, or 0. */
+        private volatile long writeStartedAt;
+
+        Outbox(String sessionId) {
+            this.sessionId = sessionId;
+        }
+
+        void offer(Message<byte[]> frame) {
+            boolean start;
+            synchronized (this) {
+                if (discarded) {
+                    return;
+                }
+                queue.add(frame);
+                queuedBytes += frame.getPayload().length;
+                if (queuedBytes > bufferLimit) {
+                    discarded = true;
+                    queue.clear();
+                    cutOff(sessionId, "more than " + bufferLimit + " bytes waited to be sent to it");
+                    return;
+                }
+                start = !sending;
+                sending = true;
+            }
+            if (start) {
+                senders.execute(this::drain);
+            }
+        }
+
+        private void drain() {
+            while (true) {
+                Message<byte[]> frame;
+                synchronized (this) {
+                    frame = queue.poll();
+                    if (frame == null || discarded) {
+                        sending = false;
+                        return;
+                    }
+                    queuedBytes -= frame.getPayload().length;
+                }
+                writeStartedAt = System.nanoTime();
+                try {
+                    handler().handleMessage(frame);
+                } catch (RuntimeException e) {
+                    // the session is gone or failing; Spring closes it and its subscriptions go with it
+                    log.debug("sending to session {} failed", sessionId, e);
+                } finally {
+                    writeStartedAt = 0;
+                }
+            }
+        }
+
+        synchronized void discard() {
+            discarded = true;
+            queue.clear();
+        }
+
+        boolean stuck(long now) {
+            long started = writeStartedAt;
+            return started != 0 && now - started > sendTimeLimitNanos;
+        }
+    }
+
+    private void cutOffStuckWrites() {
+        long now = System.nanoTime();
+        outboxes.values().stream().filter(outbox -> outbox.stuck(now)).toList().forEach(outbox -> {
+            outbox.discard();
+            cutOff(outbox.sessionId, "a write to it took longer than " + sendTimeLimitNanos / 1_000_000 + " ms");
+        });
+    }
+
+    private void cutOff(String sessionId, String reason) {
+        log.warn("cut off slow session {}: {}; it may reconnect and resume from its last seq", sessionId, reason);
+        WebSocketSession socket = sockets.get(sessionId);
+        if (socket != null) {
+            // closing may block on the same stuck socket: not on a sender's or the caller's thread
+            watchdog.execute(() -> {
+                try {
+                    socket.close(CloseStatus.SESSION_NOT_RELIABLE);
+                } catch (Exception e) {
+                    log.debug("closing session {} failed", sessionId, e);
+                }
+            });
+        }
+    }
+
+    private MessageHandler handler() {
+        MessageHandler current = handler;
+        if (current == null) {
+            // the STOMP handler is built after this class's users; it sends frames to clients like the broker does
+            current = (MessageHandler) stompHandler.getObject();
+            handler = current;
+        }
+        return current;
+    }
+
+    @Override
+    public void destroy() {
+        senders.shutdownNow();
+        watchdog.shutdownNow();
+    }
+}

@@ -1,0 +1,147 @@
+package io.chorus.push;
+
+import io.chorus.api.Identifiers;
+import io.chorus.api.MembershipLookup;
+import io.chorus.api.MembershipLookup.Membership;
+import java.security.Principal;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.messaging.Message;
+import org.springframework.messaging.MessageChannel;
+import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
+import org.springframework.messaging.support.ChannelInterceptor;
+import org.springframework.messaging.support.MessageHeaderAccessor;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtException;
+import org.springframework.stereotype.Component;
+
+/**
+ * Authentication and authorization of STOMP frames. CONNECT must carry {@code Authorization: Bearer <JWT>}; the
+ * token's subject becomes the session's user for every later frame, so nobody acts as someone else. SUBSCRIBE to
+ * {@code /topic/groups.{groupId}} (and its {@code .typing}) is for members of the group only; clients SEND to
+ * {@code /app/…} only. A refused frame goes no further: the client gets an ERROR frame naming the reason and the
+ * connection is closed, as STOMP requires. (Refusals are not thrown: with inbound frames kept in order, Spring would
+ * only log them, headers and token included, and send no ERROR frame.)
+ */
+@Component
+class StompSecurityInterceptor implements ChannelInterceptor {
+
+    static final String FROM_SEQ = "from-seq";
+
+    private final JwtDecoder jwtDecoder;
+    private final MembershipLookup members;
+    // the registry needs the broker's channels, which are built after this interceptor
+    private final ObjectProvider<GroupSubscriptions> subscriptions;
+
+    StompSecurityInterceptor(
+            JwtDecoder jwtDecoder, MembershipLookup members, ObjectProvider<GroupSubscriptions> subscriptions) {
+        this.jwtDecoder = jwtDecoder;
+        this.members = members;
+        this.subscriptions = subscriptions;
+    }
+
+    /** The session's user: the token's subject. */
+    record StompUser(String getName) implements Principal {}
+
+    /** Why a frame was refused; the text goes into the ERROR frame's {@code message} header. */
+    static final class Refused extends RuntimeException {
+        Refused(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    @Override
+    public Message<?> preSend(Message<?> message, MessageChannel channel) {
+        StompHeaderAccessor stomp = MessageHeaderAccessor.getAccessor(message, StompHeaderAccessor.class);
+        if (stomp == null || stomp.getCommand() == null) {
+            return message;
+        }
+        try {
+            return check(message, stomp);
+        } catch (Refused refused) {
+            subscriptions.getObject().refuse(stomp.getSessionId(), refused.getMessage());
+            return null;
+        }
+    }
+
+    private Message<?> check(Message<?> message, StompHeaderAccessor stomp) {
+        switch (stomp.getCommand()) {
+            case CONNECT, STOMP -> stomp.setUser(authenticate(stomp.getFirstNativeHeader("Authorization")));
+            case SUBSCRIBE -> subscribe(stomp);
+            case UNSUBSCRIBE -> subscriptions.getObject().unsubscribe(stomp.getSessionId(), stomp.getSubscriptionId());
+            case SEND -> {
+                String destination = stomp.getDestination();
+                if (destination == null || !destination.startsWith("/app/")) {
+                    throw new Refused("clients SEND to /app/… only, not to " + destination);
+                }
+            }
+            default -> {}
+        }
+        return message;
+    }
+
+    private Principal authenticate(String authorization) {
+        if (authorization == null || !authorization.startsWith("Bearer ")) {
+            throw new Refused("CONNECT needs the header Authorization: Bearer <token>");
+        }
+        Jwt jwt;
+        try {
+            jwt = jwtDecoder.decode(authorization.substring("Bearer ".length()).trim());
+        } catch (JwtException e) {
+            throw new Refused("invalid or expired token");
+        }
+        String subject = jwt.getSubject();
+        if (subject == null || !Identifiers.isUserId(subject)) {
+            throw new Refused("the token's subject is not a valid user id");
+        }
+        return new StompUser(subject);
+    }
+
+    private void subscribe(StompHeaderAccessor stomp) {
+        Principal user = stomp.getUser();
+        if (user == null) {
+            throw new Refused("not connected");
+        }
+        String destination = stomp.getDestination();
+        if (GroupDestinations.ACKS.equals(destination) || GroupDestinations.ERRORS.equals(destination)) {
+            return;
+        }
+        GroupDestinations.GroupTopic topic = GroupDestinations.parse(destination);
+        if (topic == null) {
+            throw new Refused("no such destination: " + destination);
+        }
+        Long fromSeq = fromSeq(stomp.getFirstNativeHeader(FROM_SEQ));
+        Membership membership = members.membership(topic.groupId(), user.getName())
+                .orElseThrow(() -> new Refused("only members subscribe to group " + topic.groupId()));
+        if (topic.typing()) {
+            subscriptions
+                    .getObject()
+                    .subscribedToTyping(stomp.getSessionId(), stomp.getSubscriptionId(), topic.groupId());
+        } else {
+            subscriptions
+                    .getObject()
+                    .subscribe(
+                            stomp.getSessionId(),
+                            stomp.getSubscriptionId(),
+                            user.getName(),
+                            topic.groupId(),
+                            membership.asOfSeq(),
+                            fromSeq);
+        }
+    }
+
+    private static Long fromSeq(String header) {
+        if (header == null) {
+            return null;
+        }
+        try {
+            long seq = Long.parseLong(header.trim());
+            if (seq >= 0) {
+                return seq;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new Refused("header from-seq must be a seq, 0 or more; got '" + header + "'");
+    }
+}
