@@ -144,20 +144,6 @@ class GroupSubscriptions implements DisposableBean {
             return headers;
         }
 
-        /** Catch-up is done: what was held back and not yet sent goes out, then everything live. */
-        synchronized void goLive() {
-            List<GroupEvent> pending = held;
-            held = null;
-            if (pending != null) {
-                for (GroupEvent event : pending) {
-                    if (revoked) {
-                        return;
-                    }
-                    send(event, null);
-                }
-            }
-        }
-
         /** The missed events are too many to replay: one frame says so, and the subscription goes on from now. */
         synchronized void resync(long latestSeq) {
             SimpMessageHeaderAccessor headers = headers();
@@ -204,17 +190,14 @@ class GroupSubscriptions implements DisposableBean {
                 // a group's seq is its aggregate sequence number plus one
                 DomainEventStream missed = eventStore.readEvents(subscription.groupId, from);
                 while (missed.hasNext()) {
-                    if (missed.next().getPayload() instanceof GroupEvent event) {
-                        synchronized (subscription) {
-                            if (subscription.revoked) {
-                                return;
-                            }
-                            subscription.send(event, null);
-                        }
+                    if (missed.next().getPayload() instanceof GroupEvent event && !sendWhenRoom(subscription, event)) {
+                        return;
                     }
                 }
             }
-            subscription.goLive();
+            goLive(subscription);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             // the subscriber cannot be given a gap-free stream: say so rather than leave a hole
             log.warn(
@@ -231,6 +214,46 @@ class GroupSubscriptions implements DisposableBean {
                     subscription.userId,
                     "could not replay the events of group " + subscription.groupId + " after seq " + from
                             + "; subscribe again");
+        }
+    }
+
+    /**
+     * Sends a caught-up event once the session's queue has room; the subscription's lock is not held while waiting,
+     * so live events for it keep being held back meanwhile. False when the subscription or session has ended.
+     */
+    private boolean sendWhenRoom(Subscription subscription, GroupEvent event) throws InterruptedException {
+        if (!outboxes.awaitRoom(subscription.sessionId)) {
+            return false;
+        }
+        synchronized (subscription) {
+            if (subscription.revoked) {
+                return false;
+            }
+            subscription.send(event, null);
+            return true;
+        }
+    }
+
+    /** Sends what was held back during the catch-up, batch by batch, until nothing is held; then it is live. */
+    private void goLive(Subscription subscription) throws InterruptedException {
+        while (true) {
+            List<GroupEvent> batch;
+            synchronized (subscription) {
+                if (subscription.revoked) {
+                    return;
+                }
+                if (subscription.held.isEmpty()) {
+                    subscription.held = null;
+                    return;
+                }
+                batch = subscription.held;
+                subscription.held = new ArrayList<>();
+            }
+            for (GroupEvent event : batch) {
+                if (!sendWhenRoom(subscription, event)) {
+                    return;
+                }
+            }
         }
     }
 

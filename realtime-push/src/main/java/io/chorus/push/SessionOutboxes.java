@@ -22,7 +22,7 @@ import org.springframework.web.socket.WebSocketSession;
 /**
  * The frames Chorus itself sends to a session (group events, resyncs, ERROR frames), one queue per session, written
  * by one sender at a time, so that a session's frames leave in the order they were queued and a slow session holds
- * up only itself. A session is cut off, with the reason logged, when its queue holds more than the buffer limit or a
+ * up only itself. Live events never wait; a catch-up waits for room in the queue instead of flooding it. A session is cut off, with the reason logged, when its queue holds more than the buffer limit or a
  * write to it has taken longer than the send time limit; it may reconnect and resume from its last seq.
  */
 @Component
@@ -61,6 +61,22 @@ class SessionOutboxes implements DisposableBean {
     /** Queues a frame (a message for the STOMP handler, with its session id) for the session. */
     void send(String sessionId, Message<byte[]> frame) {
         outboxes.computeIfAbsent(sessionId, Outbox::new).offer(frame);
+    }
+
+    /**
+     * For senders that can wait (a catch-up): blocks while the session's queue is more than half full. False when
+     * the session is gone or was cut off meanwhile, or the queue did not drain within the send time limit (then it
+     * is cut off).
+     */
+    boolean awaitRoom(String sessionId) throws InterruptedException {
+        Outbox outbox = outboxes.computeIfAbsent(sessionId, Outbox::new);
+        if (outbox.awaitRoom()) {
+            return true;
+        }
+        if (outbox.discard()) {
+            cutOff(sessionId, "its queue did not drain within " + sendTimeLimitNanos / 1_000_000 + " ms");
+        }
+        return false;
     }
 
     void opened(WebSocketSession socket) {
@@ -120,6 +136,7 @@ class SessionOutboxes implements DisposableBean {
                         return;
                     }
                     queuedBytes -= frame.getPayload().length;
+                    notifyAll();
                 }
                 writeStartedAt = System.nanoTime();
                 try {
@@ -133,9 +150,25 @@ class SessionOutboxes implements DisposableBean {
             }
         }
 
-        synchronized void discard() {
+        /** Drops what is queued and anything offered later; true if it was not discarded already. */
+        synchronized boolean discard() {
+            boolean first = !discarded;
             discarded = true;
             queue.clear();
+            notifyAll();
+            return first;
+        }
+
+        synchronized boolean awaitRoom() throws InterruptedException {
+            long deadline = System.nanoTime() + sendTimeLimitNanos;
+            while (!discarded && queuedBytes > bufferLimit / 2) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return !discarded;
         }
 
         boolean stuck(long now) {

@@ -4,6 +4,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.websocket.ContainerProvider;
+import jakarta.websocket.WebSocketContainer;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,7 +37,10 @@ final class StompClient implements AutoCloseable {
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
 
     StompClient(int port) {
-        client = new WebSocketStompClient(new StandardWebSocketClient());
+        WebSocketContainer container = ContainerProvider.getWebSocketContainer();
+        // the container's default, 8 KiB, is less than a frame of a long message
+        container.setDefaultMaxTextMessageBufferSize(1024 * 1024);
+        client = new WebSocketStompClient(new StandardWebSocketClient(container));
         client.setMessageConverter(new TextConverter());
         client.setInboundMessageSizeLimit(1024 * 1024);
         url = "ws://localhost:" + port + "/ws/websocket";
