@@ -17,16 +17,25 @@ public final class BenchContext {
     private BenchContext() {}
 
     public static ConfigurableApplicationContext start(String... extra) {
-        List<String> args = new ArrayList<>(List.of(
-                "--server.port=0",
+        List<String> args = new ArrayList<>(List.of("--server.port=0"));
+        args.addAll(appArgs());
+        args.addAll(List.of(extra));
+        return SpringApplication.run(ChorusApplication.class, args.toArray(String[]::new));
+    }
+
+    /**
+     * What every benchmark starts Chorus with: embedded servers in a fresh directory, development tokens, quiet logs,
+     * and no per-user send limit (a benchmark's few users send far more than a person).
+     */
+    public static List<String> appArgs() {
+        return List.of(
                 "--chorus.embedded.ephemeral=true",
                 "--chorus.security.dev-tokens=true",
                 "--chorus.security.jwt.secret=benchmark-secret-of-at-least-32-bytes!",
+                "--chorus.rate-limit.sends.enabled=false",
                 "--logging.level.root=WARN",
                 "--logging.level.io.chorus=INFO",
-                "--spring.main.banner-mode=off"));
-        args.addAll(List.of(extra));
-        return SpringApplication.run(ChorusApplication.class, args.toArray(String[]::new));
+                "--spring.main.banner-mode=off");
     }
 
     /** A development token for the user from the app at {@code base} (e.g. {@code http://localhost:8080}). */

@@ -1,0 +1,466 @@
+package io.chorus.bench.push;
+
+import io.chorus.bench.BenchContext;
+import jakarta.websocket.ContainerProvider;
+import jakarta.websocket.WebSocketContainer;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.springframework.messaging.converter.ByteArrayMessageConverter;
+import org.springframework.messaging.simp.stomp.StompFrameHandler;
+import org.springframework.messaging.simp.stomp.StompHeaders;
+import org.springframework.messaging.simp.stomp.StompSession;
+import org.springframework.messaging.simp.stomp.StompSessionHandlerAdapter;
+import org.springframework.web.socket.WebSocketHttpHeaders;
+import org.springframework.web.socket.client.standard.StandardWebSocketClient;
+import org.springframework.web.socket.messaging.WebSocketStompClient;
+
+/**
+ * Send→deliver latency and fan-out of Chorus's STOMP push against a bare Spring STOMP simple broker (no
+ * authentication, no persistence: {@link BareBrokerApp}), with the same client harness, each server in its own JVM
+ * (-Xmx512m) on this machine, one after the other:
+ *
+ * <ul>
+ *   <li>latency p50/p99/p99.9 at {@code connections} subscribers over {@code groups} groups and {@code rate}
+ *       messages/s, sent over STOMP by one sender connection per group;
+ *   <li>fan-out: the send rate is raised step by step; the highest deliveries/s at which p99 ≤ 100 ms and at least
+ *       99% of the deliveries arrive;
+ *   <li>Chorus's heap after a full GC with {@code heapConnections} connections subscribed.
+ * </ul>
+ *
+ * <pre>bench/push-benchmark.sh [connections=1000] [groups=100] [rate=2000] [seconds=30] [heapConnections=5000]</pre>
+ */
+public final class PushBenchmark {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Duration WARM_UP = Duration.ofSeconds(10);
+    private static final Duration STEP = Duration.ofSeconds(10);
+    private static final int[] STEP_RATES = {1000, 2000, 3000, 4000, 6000, 8000};
+    private static final long P99_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final int connections;
+    private final int groups;
+    private final int rate;
+    private final Duration measured;
+    private final int heapConnections;
+
+    /** When each message id was sent (System.nanoTime), for the latency of every delivery. */
+    private final long[] sentAt = new long[20_000_000];
+
+    private final AtomicLong nextId = new AtomicLong();
+    private volatile Window window;
+
+    private PushBenchmark(String[] args) {
+        connections = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+        groups = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+        rate = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
+        measured = Duration.ofSeconds(args.length > 3 ? Integer.parseInt(args[3]) : 30);
+        heapConnections = args.length > 4 ? Integer.parseInt(args[4]) : 5000;
+    }
+
+    public static void main(String[] args) throws Exception {
+        new PushBenchmark(args).run();
+        System.exit(0);
+    }
+
+    /** Deliveries of the messages sent within one measured window. */
+    private static final class Window {
+        final long firstId;
+        volatile long endId = Long.MAX_VALUE;
+        final long[] latencies;
+        final AtomicInteger count = new AtomicInteger();
+
+        Window(long firstId, int capacity) {
+            this.firstId = firstId;
+            this.latencies = new long[capacity];
+        }
+
+        void record(long id, long latency) {
+            if (id >= firstId && id < endId) {
+                int at = count.getAndIncrement();
+                if (at < latencies.length) {
+                    latencies[at] = latency;
+                }
+            }
+        }
+
+        long[] sorted() {
+            long[] copy = Arrays.copyOf(latencies, Math.min(count.get(), latencies.length));
+            Arrays.sort(copy);
+            return copy;
+        }
+    }
+
+    record Figures(double deliveriesPerSecond, double delivered, long p50, long p99, long p999) {
+        static long percentile(long[] sorted, double p) {
+            if (sorted.length == 0) {
+                return Long.MAX_VALUE;
+            }
+            return sorted[(int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+        }
+
+        String row(String name) {
+            return String.format(
+                    "| %s | %,.0f | %.1f%% | %.2f | %.2f | %.2f |",
+                    name, deliveriesPerSecond, 100 * delivered, p50 / 1e6, p99 / 1e6, p999 / 1e6);
+        }
+    }
+
+    record Result(Figures latency, Figures bestFanOut, List<String> steps) {}
+
+    private void run() throws Exception {
+        String classpath = System.getProperty("java.class.path");
+        System.out.println("machine: " + BenchContext.machine() + "; servers run with -Xmx512m on the same cores");
+        System.out.printf(
+                "load: %d subscribed connections, %d groups (%d subscribers each), %d messages/s, %d s measured%n",
+                connections, groups, connections / groups, rate, measured.toSeconds());
+
+        Result chorus;
+        long heapBytes;
+        try (Server server = Server.start(
+                "chorus", classpath, "io.chorus.app.ChorusApplication", chorusArgs(), "/actuator/health")) {
+            Harness harness = new Harness(server.base, true);
+            harness.prepare(connections);
+            chorus = measure(harness);
+            harness.prepareMore(heapConnections - connections);
+            heapBytes = server.heapAfterGc();
+            harness.close();
+        }
+        Result bare;
+        try (Server server = Server.start("bare-broker", classpath, BareBrokerApp.class.getName(), List.of(), null)) {
+            Harness harness = new Harness(server.base, false);
+            harness.prepare(connections);
+            bare = measure(harness);
+            harness.close();
+        }
+
+        System.out.println();
+        System.out.println("| run | deliveries/s | delivered | p50 ms | p99 ms | p99.9 ms |");
+        System.out.println("|---|---:|---:|---:|---:|---:|");
+        System.out.println(bare.latency().row("ceiling: bare simple broker, " + rate + " msg/s"));
+        System.out.println(chorus.latency().row("Chorus, " + rate + " msg/s"));
+        System.out.println(bare.bestFanOut().row("ceiling: bare broker, highest fan-out with p99 <= 100 ms"));
+        System.out.println(chorus.bestFanOut().row("Chorus, highest fan-out with p99 <= 100 ms"));
+        System.out.printf(
+                "fan-out ratio Chorus / ceiling: %.2f%n",
+                chorus.bestFanOut().deliveriesPerSecond() / bare.bestFanOut().deliveriesPerSecond());
+        System.out.printf(
+                "Chorus heap after a full GC with %d connections subscribed: %.0f MiB (max 512 MiB)%n",
+                heapConnections, heapBytes / 1048576.0);
+        System.out.println("steps, bare broker:");
+        bare.steps().forEach(System.out::println);
+        System.out.println("steps, Chorus:");
+        chorus.steps().forEach(System.out::println);
+    }
+
+    private List<String> chorusArgs() {
+        List<String> args = new ArrayList<>(BenchContext.appArgs());
+        args.add("--management.endpoints.web.exposure.include=health,metrics");
+        // the push benchmark keeps 5,000 sockets open: the cut-off limits stay at their defaults
+        return args;
+    }
+
+    private Result measure(Harness harness) throws Exception {
+        Figures latency = harness.phase(rate, WARM_UP, measured);
+        System.out.println(latency.row(harness.name + " latency run"));
+        List<String> steps = new ArrayList<>();
+        Figures best = null;
+        for (int stepRate : STEP_RATES) {
+            Figures step = harness.phase(stepRate, Duration.ofSeconds(3), STEP);
+            String row = step.row(harness.name + " at " + stepRate + " msg/s");
+            steps.add(row);
+            System.out.println(row);
+            if (step.p99() > P99_LIMIT_NANOS || step.delivered() < 0.99) {
+                break;
+            }
+            best = step;
+        }
+        return new Result(latency, best == null ? new Figures(0, 0, 0, 0, 0) : best, steps);
+    }
+
+    /** The client side: subscriber connections, one sender connection per group, a pacer. */
+    private final class Harness {
+        final String base;
+        final boolean chorus;
+        final String name;
+        final WebSocketStompClient client;
+        final List<StompSession> sessions = new ArrayList<>();
+        final List<StompSession> senders = new ArrayList<>();
+        final LongAdder deliveries = new LongAdder();
+        int subscribers;
+
+        Harness(String base, boolean chorus) {
+            this.base = base;
+            this.chorus = chorus;
+            this.name = chorus ? "Chorus" : "bare broker";
+            WebSocketContainer container = ContainerProvider.getWebSocketContainer();
+            client = new WebSocketStompClient(new StandardWebSocketClient(container));
+            client.setMessageConverter(new ByteArrayMessageConverter());
+            client.setDefaultHeartbeat(new long[] {0, 0});
+        }
+
+        void prepare(int count) throws Exception {
+            long start = System.nanoTime();
+            for (int g = 0; g < groups; g++) {
+                String owner = "owner" + g;
+                String token = token(owner);
+                if (chorus) {
+                    post(
+                            token,
+                            "/api/groups",
+                            "{\"groupId\":\"g" + g + "\",\"name\":\"g" + g + "\",\"visibility\":\"open\"}");
+                }
+                senders.add(connect(token));
+            }
+            prepareMore(count);
+            System.out.printf(
+                    "%s: %d groups, %d subscribers connected in %.1f s%n",
+                    name, groups, subscribers, (System.nanoTime() - start) / 1e9);
+        }
+
+        void prepareMore(int count) throws Exception {
+            for (int i = 0; i < count; i++) {
+                int user = subscribers++;
+                String group = "g" + (user % groups);
+                String token = token("u" + user);
+                if (chorus) {
+                    post(token, "/api/groups/" + group + "/join", "");
+                }
+                StompSession session = connect(token);
+                StompHeaders subscribe = new StompHeaders();
+                subscribe.setDestination("/topic/groups." + group);
+                session.subscribe(subscribe, new StompFrameHandler() {
+                    @Override
+                    public java.lang.reflect.Type getPayloadType(StompHeaders headers) {
+                        return byte[].class;
+                    }
+
+                    @Override
+                    public void handleFrame(StompHeaders headers, Object payload) {
+                        delivered((byte[]) payload);
+                    }
+                });
+                sessions.add(session);
+            }
+        }
+
+        private void delivered(byte[] body) {
+            long now = System.nanoTime();
+            long id = idOf(body);
+            if (id < 0) {
+                return;
+            }
+            deliveries.increment();
+            Window current = window;
+            if (current != null) {
+                current.record(id, now - sentAt[(int) id]);
+            }
+        }
+
+        /** Runs the pacer at {@code perSecond} for warm-up plus the measured time; figures of the measured part. */
+        Figures phase(int perSecond, Duration warmUp, Duration length) throws InterruptedException {
+            long expectedDeliveries = (long) perSecond * length.toSeconds() * subscribers / groups;
+            long start = System.nanoTime();
+            long warmEnd = start + warmUp.toNanos();
+            long end = warmEnd + length.toNanos();
+            long sent = 0;
+            Window measuring = null;
+            int nextGroup = 0;
+            while (true) {
+                long now = System.nanoTime();
+                if (now >= end) {
+                    break;
+                }
+                if (measuring == null && now >= warmEnd) {
+                    measuring = new Window(nextId.get(), (int) Math.min(Integer.MAX_VALUE - 8, expectedDeliveries * 2));
+                    window = measuring;
+                }
+                long due = (now - start) * perSecond / 1_000_000_000L;
+                while (sent < due) {
+                    send(senders.get(nextGroup), "g" + nextGroup);
+                    nextGroup = (nextGroup + 1) % groups;
+                    sent++;
+                }
+                LockSupport.parkNanos(200_000);
+            }
+            measuring.endId = nextId.get();
+            long messages = measuring.endId - measuring.firstId;
+            long expected = messages * (subscribers / groups);
+            // what was sent in the window may still be on its way
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (measuring.count.get() < expected && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+            window = null;
+            long[] sorted = measuring.sorted();
+            return new Figures(
+                    (double) measuring.count.get() / length.toSeconds(),
+                    expected == 0 ? 0 : (double) measuring.count.get() / expected,
+                    Figures.percentile(sorted, 0.50),
+                    Figures.percentile(sorted, 0.99),
+                    Figures.percentile(sorted, 0.999));
+        }
+
+        private void send(StompSession sender, String group) {
+            long id = nextId.getAndIncrement();
+            sentAt[(int) id] = System.nanoTime();
+            StompHeaders headers = new StompHeaders();
+            headers.setDestination("/app/groups." + group + ".messages");
+            headers.setContentType(org.springframework.util.MimeTypeUtils.APPLICATION_JSON);
+            sender.send(
+                    headers,
+                    ("{\"clientMessageId\":\"m" + id + "\",\"text\":\"m" + id + "\"}")
+                            .getBytes(StandardCharsets.UTF_8));
+        }
+
+        private StompSession connect(String token) throws Exception {
+            StompHeaders headers = new StompHeaders();
+            headers.add("Authorization", "Bearer " + token);
+            return client.connectAsync(
+                            base.replace("http", "ws") + "/ws/websocket",
+                            new WebSocketHttpHeaders(),
+                            headers,
+                            new StompSessionHandlerAdapter() {})
+                    .get(30, TimeUnit.SECONDS);
+        }
+
+        private String token(String user) throws Exception {
+            return chorus ? BenchContext.devToken(base, user) : "none";
+        }
+
+        private void post(String token, String path, String body) throws Exception {
+            HttpResponse<String> response = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(base + path))
+                            .header("Content-Type", "application/json")
+                            .header("Authorization", "Bearer " + token)
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() >= 300) {
+                throw new IllegalStateException(path + " answered " + response.statusCode() + ": " + response.body());
+            }
+        }
+
+        void close() {
+            for (StompSession session : sessions) {
+                session.disconnect();
+            }
+            for (StompSession session : senders) {
+                session.disconnect();
+            }
+            client.stop();
+        }
+    }
+
+    /** The message id in a frame's body ({@code "text":"m<id>"}), or -1. */
+    static long idOf(byte[] body) {
+        byte[] key = "\"text\":\"m".getBytes(StandardCharsets.US_ASCII);
+        outer:
+        for (int i = 0; i + key.length < body.length; i++) {
+            for (int k = 0; k < key.length; k++) {
+                if (body[i + k] != key[k]) {
+                    continue outer;
+                }
+            }
+            long id = 0;
+            for (int j = i + key.length; j < body.length && body[j] >= '0' && body[j] <= '9'; j++) {
+                id = id * 10 + (body[j] - '0');
+            }
+            return id;
+        }
+        return -1;
+    }
+
+    /** A server under test in its own JVM. */
+    private static final class Server implements AutoCloseable {
+        final Process process;
+        final String base;
+
+        private Server(Process process, String base) {
+            this.process = process;
+            this.base = base;
+        }
+
+        static Server start(String name, String classpath, String mainClass, List<String> args, String readyPath)
+                throws Exception {
+            int port;
+            try (ServerSocket socket = new ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            List<String> command = new ArrayList<>(List.of(
+                    System.getProperty("java.home") + "/bin/java",
+                    "-Xmx512m",
+                    "-cp",
+                    classpath,
+                    mainClass,
+                    "--server.port=" + port));
+            command.addAll(args);
+            File log = new File("bench/target/push-" + name + ".log");
+            log.getParentFile().mkdirs();
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log)
+                    .start();
+            String base = "http://localhost:" + port;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!ready(base, readyPath)) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException(name + " did not start; see " + log);
+                }
+                Thread.sleep(250);
+            }
+            return new Server(process, base);
+        }
+
+        private static boolean ready(String base, String path) {
+            try {
+                HttpResponse<String> response = HTTP.send(
+                        HttpRequest.newBuilder(URI.create(base + (path == null ? "/ws/info" : path)))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return response.statusCode() == 200;
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        }
+
+        /** Heap in use after a full GC (jcmd GC.run), from the app's Micrometer gauge. */
+        long heapAfterGc() throws Exception {
+            new ProcessBuilder(System.getProperty("java.home") + "/bin/jcmd", Long.toString(process.pid()), "GC.run")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start()
+                    .waitFor();
+            String body = HTTP.send(
+                            HttpRequest.newBuilder(URI.create(base + "/actuator/metrics/jvm.memory.used?tag=area:heap"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            int at = body.indexOf("\"value\":");
+            return (long) Double.parseDouble(
+                    body.substring(at + 8, body.indexOf('}', at)).trim());
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}
