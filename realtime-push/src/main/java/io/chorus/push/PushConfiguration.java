@@ -14,7 +14,6 @@ import org.springframework.web.socket.config.annotation.StompEndpointRegistry;
 import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketTransportRegistration;
 import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
-import org.springframework.web.socket.server.standard.ServletServerContainerFactoryBean;
 
 /**
  * The STOMP endpoint as API.md describes it: SockJS at {@code /ws}, plain WebSocket at {@code /ws/websocket}. An
@@ -44,21 +43,6 @@ class PushConfiguration implements WebSocketMessageBrokerConfigurer {
         scheduler.setPoolSize(1);
         scheduler.setThreadNamePrefix("stomp-heartbeat-");
         return scheduler;
-    }
-
-    /**
-     * WebSocket messages up to twice the STOMP limit reach the STOMP decoder, which answers a frame over the limit
-     * with an ERROR frame; larger ones the container refuses itself (close code 1009, "message too big"). The
-     * container's own default is 8 KiB.
-     */
-    @Bean
-    ServletServerContainerFactoryBean webSocketContainer() {
-        ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
-        int limit = (int)
-                Math.min(Integer.MAX_VALUE, 2 * properties.messageSizeLimit().toBytes());
-        container.setMaxTextMessageBufferSize(limit);
-        container.setMaxBinaryMessageBufferSize(limit);
-        return container;
     }
 
     @Override
@@ -94,7 +78,12 @@ class PushConfiguration implements WebSocketMessageBrokerConfigurer {
         registration.interceptors(security);
     }
 
-    /** Tells the outboxes which sockets are open, so that a slow one can be cut off. */
+    /**
+     * Tells the outboxes which sockets are open, so that a slow one can be cut off; and takes WebSocket messages in
+     * parts, so that the container keeps its small per-connection buffer (8 K characters, preallocated for every
+     * connection) while Spring's STOMP decoder joins the parts and answers a frame over the size limit with an ERROR
+     * frame.
+     */
     private static final class SessionTracking extends WebSocketHandlerDecorator {
 
         private final SessionOutboxes outboxes;
@@ -108,6 +97,11 @@ class PushConfiguration implements WebSocketMessageBrokerConfigurer {
         public void afterConnectionEstablished(WebSocketSession session) throws Exception {
             outboxes.opened(session);
             super.afterConnectionEstablished(session);
+        }
+
+        @Override
+        public boolean supportsPartialMessages() {
+            return true;
         }
 
         @Override

@@ -60,7 +60,9 @@ class SessionOutboxes implements DisposableBean {
 
     /** Queues a frame (a message for the STOMP handler, with its session id) for the session. */
     void send(String sessionId, Message<byte[]> frame) {
-        outboxes.computeIfAbsent(sessionId, Outbox::new).offer(frame);
+        if (sockets.containsKey(sessionId)) {
+            outboxes.computeIfAbsent(sessionId, Outbox::new).offer(frame);
+        }
     }
 
     /**
@@ -69,7 +71,10 @@ class SessionOutboxes implements DisposableBean {
      * is cut off).
      */
     boolean awaitRoom(String sessionId) throws InterruptedException {
-        Outbox outbox = outboxes.computeIfAbsent(sessionId, Outbox::new);
+        Outbox outbox = outboxes.get(sessionId);
+        if (outbox == null) {
+            return sockets.containsKey(sessionId);
+        }
         if (outbox.awaitRoom()) {
             return true;
         }
@@ -178,6 +183,8 @@ class SessionOutboxes implements DisposableBean {
     }
 
     private void cutOffStuckWrites() {
+        // a frame that raced a session's closing may have left an outbox behind
+        outboxes.keySet().removeIf(sessionId -> !sockets.containsKey(sessionId));
         long now = System.nanoTime();
         outboxes.values().stream().filter(outbox -> outbox.stuck(now)).toList().forEach(outbox -> {
             outbox.discard();
