@@ -39,10 +39,11 @@ public final class BenchContext {
     }
 
     /** A development token for the user from the app at {@code base} (e.g. {@code http://localhost:8080}). */
-    public static String devToken(String base, String userId) throws Exception {
+    public static String devToken(String base, String userId, String... scopes) throws Exception {
+        String scopeList = scopes.length == 0 ? "" : ",\"scopes\":[\"" + String.join("\",\"", scopes) + "\"]";
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/dev/tokens"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"" + userId + "\"}"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"" + userId + "\"" + scopeList + "}"))
                 .build();
         String body = HttpClient.newHttpClient()
                 .send(request, HttpResponse.BodyHandlers.ofString())

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.axonframework.commandhandling.CommandExecutionException;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.modelling.command.AggregateNotFoundException;
@@ -46,6 +47,9 @@ class GroupMessaging {
     private final SimpMessagingTemplate messaging;
     private final GroupSubscriptions subscriptions;
     private final SendRateLimiter rateLimiter;
+    private static final String TYPING = "chorus.typing.";
+    private static final long TYPING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final Clock clock = Clock.systemUTC();
 
     GroupMessaging(
@@ -103,12 +107,21 @@ class GroupMessaging {
     void typing(
             @DestinationVariable String groupId,
             Principal user,
-            @Header(SimpMessageHeaderAccessor.SESSION_ID_HEADER) String sessionId) {
-        // only a session that follows the group (so a member, checked at SUBSCRIBE and revoked on removal) types
-        if (subscriptions.follows(sessionId, groupId)) {
-            messaging.convertAndSend(
-                    GroupDestinations.typing(groupId), Map.of("groupId", groupId, "userId", user.getName()));
+            @Header(SimpMessageHeaderAccessor.SESSION_ID_HEADER) String sessionId,
+            @Header(SimpMessageHeaderAccessor.SESSION_ATTRIBUTES) Map<String, Object> session) {
+        // only a session that follows the group (so a member, checked at SUBSCRIBE and revoked on removal) types,
+        // and at most one notice a second per group: a notice lasts a few seconds on screen
+        if (!subscriptions.follows(sessionId, groupId)) {
+            return;
         }
+        long now = System.nanoTime();
+        Object last = session.get(TYPING + groupId);
+        if (last instanceof Long at && now - at < TYPING_INTERVAL_NANOS) {
+            return;
+        }
+        session.put(TYPING + groupId, now);
+        messaging.convertAndSend(
+                GroupDestinations.typing(groupId), Map.of("groupId", groupId, "userId", user.getName()));
     }
 
     /** A SEND whose body is not the expected JSON: answered on the acks queue, the connection stays. */

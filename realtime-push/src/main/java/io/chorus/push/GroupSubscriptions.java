@@ -275,7 +275,7 @@ class GroupSubscriptions implements DisposableBean {
             ofSession.stream()
                     .filter(s -> s.subscriptionId.equals(subscriptionId))
                     .toList()
-                    .forEach(this::remove);
+                    .forEach(this::end);
         }
         Map<String, String> typing = typingBySession.get(sessionId);
         if (typing != null) {
@@ -293,7 +293,7 @@ class GroupSubscriptions implements DisposableBean {
         outboxes.closed(sessionId);
         Set<Subscription> ofSession = bySession.remove(sessionId);
         if (ofSession != null) {
-            ofSession.forEach(this::remove);
+            ofSession.forEach(this::end);
         }
         typingBySession.remove(sessionId);
     }
@@ -312,6 +312,14 @@ class GroupSubscriptions implements DisposableBean {
 
     int size() {
         return byGroup.values().stream().mapToInt(List::size).sum();
+    }
+
+    /** Unsubscribed or disconnected: a catch-up in progress for it stops too. */
+    private void end(Subscription subscription) {
+        synchronized (subscription) {
+            subscription.revoked = true;
+        }
+        remove(subscription);
     }
 
     private void remove(Subscription subscription) {

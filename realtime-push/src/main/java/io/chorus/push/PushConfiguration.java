@@ -1,5 +1,6 @@
 package io.chorus.push;
 
+import jakarta.annotation.PreDestroy;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -14,6 +15,7 @@ import org.springframework.web.socket.config.annotation.StompEndpointRegistry;
 import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketTransportRegistration;
 import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
+import org.springframework.web.socket.server.standard.ServletServerContainerFactoryBean;
 
 /**
  * The STOMP endpoint as API.md describes it: SockJS at {@code /ws}, plain WebSocket at {@code /ws/websocket}. An
@@ -37,12 +39,36 @@ class PushConfiguration implements WebSocketMessageBrokerConfigurer {
         this.properties = properties;
     }
 
-    @Bean
-    ThreadPoolTaskScheduler pushHeartbeats() {
+    /**
+     * The broker's heart-beat timer. Not a bean on purpose: a scheduler bean would count as the application's task
+     * executor, and Spring Boot would then run the STOMP channels on its one thread.
+     */
+    private final ThreadPoolTaskScheduler heartbeats = heartbeatScheduler();
+
+    private static ThreadPoolTaskScheduler heartbeatScheduler() {
         ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
         scheduler.setPoolSize(1);
         scheduler.setThreadNamePrefix("stomp-heartbeat-");
+        scheduler.setDaemon(true);
+        scheduler.initialize();
         return scheduler;
+    }
+
+    @PreDestroy
+    void stopHeartbeats() {
+        heartbeats.shutdown();
+    }
+
+    /**
+     * Small container buffers: Tomcat preallocates them for every connection (8 K characters and 8 KB by default, a
+     * third of a connection's heap), and they need not hold a whole frame since messages are taken in parts.
+     */
+    @Bean
+    ServletServerContainerFactoryBean webSocketContainer() {
+        ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
+        container.setMaxTextMessageBufferSize(2048);
+        container.setMaxBinaryMessageBufferSize(1024);
+        return container;
     }
 
     @Override
@@ -58,7 +84,7 @@ class PushConfiguration implements WebSocketMessageBrokerConfigurer {
         long heartbeat = properties.heartbeat().toMillis();
         registry.enableSimpleBroker("/topic", "/queue")
                 .setHeartbeatValue(new long[] {heartbeat, heartbeat})
-                .setTaskScheduler(pushHeartbeats());
+                .setTaskScheduler(heartbeats);
         registry.setApplicationDestinationPrefixes("/app");
         registry.setUserDestinationPrefix("/user");
         // acks, errors and typing notices carry no order; group events are ordered by SessionOutboxes
@@ -73,16 +99,21 @@ class PushConfiguration implements WebSocketMessageBrokerConfigurer {
                 .addDecoratorFactory(handler -> new SessionTracking(handler, outboxes));
     }
 
+    /**
+     * A SEND is handled on an inbound thread until its events are committed (that is when it is acknowledged), so
+     * the threads mostly wait for the database: Spring's default, two per core, capped sends at about two per core
+     * per commit round trip. A session's frames are still handled one at a time, in order.
+     */
     @Override
     public void configureClientInboundChannel(ChannelRegistration registration) {
         registration.interceptors(security);
+        registration.taskExecutor().corePoolSize(properties.inboundThreads()).maxPoolSize(properties.inboundThreads());
     }
 
     /**
      * Tells the outboxes which sockets are open, so that a slow one can be cut off; and takes WebSocket messages in
-     * parts, so that the container keeps its small per-connection buffer (8 K characters, preallocated for every
-     * connection) while Spring's STOMP decoder joins the parts and answers a frame over the size limit with an ERROR
-     * frame.
+     * parts, so that the container's per-connection buffers stay small while Spring's STOMP decoder joins the parts
+     * and answers a frame over the size limit with an ERROR frame.
      */
     private static final class SessionTracking extends WebSocketHandlerDecorator {
 

@@ -15,6 +15,7 @@ import org.springframework.util.unit.DataSize;
  * @param messageSizeLimit the largest inbound STOMP message; a larger one is an ERROR and a closed connection
  * @param sendTimeLimit how long a send to a client may block before the client is cut off as too slow
  * @param sendBufferSizeLimit how much may queue for a client before it is cut off as too slow
+ * @param inboundThreads threads handling inbound frames (a SEND holds one until its events are committed)
  */
 @ConfigurationProperties("chorus.push")
 record PushProperties(
@@ -23,4 +24,5 @@ record PushProperties(
         @DefaultValue("10s") Duration heartbeat,
         @DefaultValue("64KB") DataSize messageSizeLimit,
         @DefaultValue("10s") Duration sendTimeLimit,
-        @DefaultValue("512KB") DataSize sendBufferSizeLimit) {}
+        @DefaultValue("512KB") DataSize sendBufferSizeLimit,
+        @DefaultValue("32") int inboundThreads) {}

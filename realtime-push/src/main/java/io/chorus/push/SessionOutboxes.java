@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -32,6 +33,10 @@ class SessionOutboxes implements DisposableBean {
 
     private final ObjectProvider<WebSocketHandler> stompHandler;
     private final long bufferLimit;
+    /** All sessions' queues together may hold this much (a quarter of the heap), however many sessions there are. */
+    private final long totalLimit = Runtime.getRuntime().maxMemory() / 4;
+
+    private final AtomicLong totalQueued = new AtomicLong();
     private final long sendTimeLimitNanos;
     private final Map<String, Outbox> outboxes = new ConcurrentHashMap<>();
     private final Map<String, WebSocketSession> sockets = new ConcurrentHashMap<>();
@@ -115,12 +120,22 @@ class SessionOutboxes implements DisposableBean {
                 if (discarded) {
                     return;
                 }
+                long size = size(frame);
+                boolean behind = !queue.isEmpty();
                 queue.add(frame);
-                queuedBytes += frame.getPayload().length;
+                queuedBytes += size;
+                long total = totalQueued.addAndGet(size);
                 if (queuedBytes > bufferLimit) {
-                    discarded = true;
-                    queue.clear();
+                    discardLocked();
                     cutOff(sessionId, "more than " + bufferLimit + " bytes waited to be sent to it");
+                    return;
+                }
+                if (behind && total > totalLimit) {
+                    // the node as a whole cannot keep up: shed the clients that are behind before memory runs out
+                    discardLocked();
+                    cutOff(
+                            sessionId,
+                            "it was behind while all clients' queues held more than " + totalLimit + " bytes");
                     return;
                 }
                 start = !sending;
@@ -140,7 +155,9 @@ class SessionOutboxes implements DisposableBean {
                         sending = false;
                         return;
                     }
-                    queuedBytes -= frame.getPayload().length;
+                    long size = size(frame);
+                    queuedBytes -= size;
+                    totalQueued.addAndGet(-size);
                     notifyAll();
                 }
                 writeStartedAt = System.nanoTime();
@@ -158,10 +175,16 @@ class SessionOutboxes implements DisposableBean {
         /** Drops what is queued and anything offered later; true if it was not discarded already. */
         synchronized boolean discard() {
             boolean first = !discarded;
+            discardLocked();
+            return first;
+        }
+
+        private void discardLocked() {
             discarded = true;
             queue.clear();
+            totalQueued.addAndGet(-queuedBytes);
+            queuedBytes = 0;
             notifyAll();
-            return first;
         }
 
         synchronized boolean awaitRoom() throws InterruptedException {
@@ -182,9 +205,20 @@ class SessionOutboxes implements DisposableBean {
         }
     }
 
+    /** What a queued frame costs: its body and, roughly, its headers. */
+    private static long size(Message<byte[]> frame) {
+        return frame.getPayload().length + 512L;
+    }
+
     private void cutOffStuckWrites() {
         // a frame that raced a session's closing may have left an outbox behind
-        outboxes.keySet().removeIf(sessionId -> !sockets.containsKey(sessionId));
+        outboxes.entrySet().removeIf(entry -> {
+            if (sockets.containsKey(entry.getKey())) {
+                return false;
+            }
+            entry.getValue().discard();
+            return true;
+        });
         long now = System.nanoTime();
         outboxes.values().stream().filter(outbox -> outbox.stuck(now)).toList().forEach(outbox -> {
             outbox.discard();

@@ -25,6 +25,7 @@ import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.axonframework.eventhandling.TrackedEventMessage;
 import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.eventhandling.tokenstore.TokenStore;
+import org.axonframework.eventhandling.tokenstore.UnableToClaimTokenException;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.ResultMessage;
 import org.axonframework.messaging.deadletter.SequencedDeadLetterQueue;
@@ -211,6 +212,14 @@ public class ReplayCoordinator implements SmartLifecycle {
                         projection,
                         events,
                         (System.nanoTime() - start) / 1_000_000,
+                        slot);
+            } catch (UnableToClaimTokenException e) {
+                // the slot's processor was started meanwhile (by the reconciler) and made its own tokens: a replay
+                // from the first event, as its initial token says; it applies again what the bulk applied, which
+                // changes nothing (every write is idempotent), and the switch waits for it as for any processor
+                log.info(
+                        "bulk replay of {}: slot {}'s processor had started from its own tokens and goes on from them",
+                        projection,
                         slot);
             } finally {
                 bulk.remove(projection);
