@@ -1,6 +1,7 @@
 /**
- * Realtime push: the STOMP-over-WebSocket endpoint that follows the event stream and fans each group's events
- * out to its subscribed members, with resume by seq. It arrives with the realtime issue; the module is wired into
- * the build and the app already.
+ * Realtime push: the STOMP endpoint ({@code /ws}, SockJS and plain WebSocket) that authenticates CONNECT with the
+ * bearer token, lets members subscribe to their groups, takes sends and typing notices, follows the event stream
+ * from its head and delivers each group's events to this node's subscribers in seq order, resuming a subscription
+ * from a given seq without gap or duplicate.
  */
 package io.chorus.push;
