@@ -44,6 +44,15 @@ public final class Api {
         return response.body().get("token").asText();
     }
 
+    /** Creates an open group owned by the token's user; fails unless it was created (201). */
+    public void createOpenGroup(String token, String groupId, String name) {
+        Response created = post(token, "/api/groups", Map.of("groupId", groupId, "name", name, "visibility", "open"));
+        if (created.status() != 201) {
+            throw new IllegalStateException(
+                    "creating group " + groupId + " answered " + created.status() + ": " + created.body());
+        }
+    }
+
     public Response post(String token, String path, Object body) {
         return call("POST", path, token, body);
     }

@@ -50,7 +50,7 @@ class DeadLetterIT {
         // when another group keeps working
         String alice = api.token("alice");
         String group = "alive-" + UUID.randomUUID().toString().substring(0, 8);
-        api.post(alice, "/api/groups", Map.of("groupId", group, "name", "A", "visibility", "open"));
+        api.createOpenGroup(alice, group, "A");
         api.post(alice, "/api/groups/" + group + "/messages", Map.of("clientMessageId", "c-1", "text", "hello"));
 
         // then the other group is projected, and the failed event waits in the dead-letter queue

@@ -33,9 +33,7 @@ class HistoryIT {
         alice = api.token("alice");
         bob = api.token("bob");
         group = "h-" + UUID.randomUUID().toString().substring(0, 8);
-        assertThat(api.post(alice, "/api/groups", Map.of("groupId", group, "name", "H", "visibility", "open"))
-                        .status())
-                .isEqualTo(201);
+        api.createOpenGroup(alice, group, "H");
     }
 
     private long send(String token, String clientId, String text) {

@@ -33,7 +33,7 @@ class SendRateLimitIT {
         String user = "dave-" + UUID.randomUUID().toString().substring(0, 6);
         String token = api.token(user);
         String group = "rate-" + UUID.randomUUID().toString().substring(0, 8);
-        api.post(token, "/api/groups", Map.of("groupId", group, "name", "R", "visibility", "open"));
+        api.createOpenGroup(token, group, "R");
 
         // when the burst is spent over REST
         for (int i = 0; i < 5; i++) {

@@ -36,7 +36,7 @@ class SlowConsumerIT {
         Api api = new Api(port);
         String alice = api.token("alice");
         String group = "slow-" + UUID.randomUUID().toString().substring(0, 8);
-        api.post(alice, "/api/groups", Map.of("groupId", group, "name", "S", "visibility", "open"));
+        api.createOpenGroup(alice, group, "S");
         try (StompClient stomp = new StompClient(port);
                 RawStomp slow = RawStomp.open(port, 4096)) {
             List<Frame> healthy = stomp.connect(alice).subscribe(group, 1L);

@@ -58,9 +58,7 @@ class StompPushIT {
         alice = api.token("alice");
         bob = api.token("bob");
         group = "push-" + UUID.randomUUID().toString().substring(0, 8);
-        assertThat(api.post(alice, "/api/groups", Map.of("groupId", group, "name", "P", "visibility", "open"))
-                        .status())
-                .isEqualTo(201);
+        api.createOpenGroup(alice, group, "P");
     }
 
     @AfterEach

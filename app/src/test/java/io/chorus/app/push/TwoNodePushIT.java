@@ -57,7 +57,7 @@ class TwoNodePushIT {
         String alice = a.token("alice");
         String bob = a.token("bob");
         String group = "two-" + UUID.randomUUID().toString().substring(0, 8);
-        a.post(alice, "/api/groups", Map.of("groupId", group, "name", "2", "visibility", "open"));
+        a.createOpenGroup(alice, group, "2");
         assertThat(b.post(bob, "/api/groups/" + group + "/join", null).status()).isLessThan(300);
         try (StompClient onA = new StompClient(port);
                 StompClient onB = new StompClient(secondPort())) {

@@ -54,9 +54,7 @@ abstract class HistoryReaderContract {
         api = new Api(port);
         alice = api.token("alice");
         group = "c-" + UUID.randomUUID().toString().substring(0, 8);
-        assertThat(api.post(alice, "/api/groups", Map.of("groupId", group, "name", "C", "visibility", "open"))
-                        .status())
-                .isEqualTo(201);
+        api.createOpenGroup(alice, group, "C");
     }
 
     void sendMessages(int count) {

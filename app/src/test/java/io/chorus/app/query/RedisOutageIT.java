@@ -38,7 +38,7 @@ class RedisOutageIT {
         api = new Api(port);
         alice = api.token("alice");
         group = "o-" + UUID.randomUUID().toString().substring(0, 8);
-        api.post(alice, "/api/groups", Map.of("groupId", group, "name", "O", "visibility", "open"));
+        api.createOpenGroup(alice, group, "O");
         send(0, 30);
     }
 

@@ -282,7 +282,7 @@ class ReplayIT {
         List<String> groups = new ArrayList<>();
         for (int g = 0; g < 4; g++) {
             String group = "r-" + run + "-" + g;
-            api.post(alice, "/api/groups", Map.of("groupId", group, "name", "R", "visibility", "open"));
+            api.createOpenGroup(alice, group, "R");
             groups.add(group);
         }
         Map<String, AtomicInteger> acknowledged = new ConcurrentHashMap<>();
