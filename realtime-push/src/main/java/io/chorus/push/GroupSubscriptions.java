@@ -310,10 +310,6 @@ class GroupSubscriptions implements DisposableBean {
         return ofSession != null && ofSession.stream().anyMatch(s -> s.groupId.equals(groupId) && !s.revoked);
     }
 
-    int size() {
-        return byGroup.values().stream().mapToInt(List::size).sum();
-    }
-
     /** Unsubscribed or disconnected: a catch-up in progress for it stops too. */
     private void end(Subscription subscription) {
         synchronized (subscription) {

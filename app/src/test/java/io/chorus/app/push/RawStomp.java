@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -152,10 +151,6 @@ final class RawStomp implements AutoCloseable {
             text.append(new String(payload, StandardCharsets.UTF_8));
         }
         return true;
-    }
-
-    InputStream input() {
-        return in;
     }
 
     @Override
