@@ -19,6 +19,7 @@ import io.chorus.api.message.MessageDeletedEvent;
 import io.chorus.api.message.MessageEditedEvent;
 import io.chorus.api.message.MessageSentEvent;
 import io.chorus.api.message.ReadMarkerMovedEvent;
+import io.chorus.api.schema.EventTypes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -122,6 +123,8 @@ class EventGoldenJsonTest {
         // then
         assertThat(eventTypes).isNotEmpty();
         assertThat(sampled).isEqualTo(eventTypes);
+        assertThat(EventTypes.all().stream().map(EventTypes.EventType::payloadType))
+                .containsExactlyInAnyOrderElementsOf(eventTypes);
     }
 
     private static JsonNode readFixture(Class<?> type) throws IOException {

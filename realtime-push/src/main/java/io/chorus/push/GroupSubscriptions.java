@@ -6,6 +6,7 @@ import io.chorus.api.GroupEvent;
 import io.chorus.api.group.MemberLeftEvent;
 import io.chorus.api.group.MemberRemovedEvent;
 import io.chorus.api.message.MessageSentEvent;
+import io.chorus.api.schema.EventTypes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -367,10 +368,9 @@ class GroupSubscriptions implements DisposableBean {
                         && removed.userId().equals(userId));
     }
 
-    /** The event's name without the "Event" suffix, as API.md lists them (MessageSent, MemberJoined, …). */
+    /** The event's name as API.md lists them (MessageSent, MemberJoined, …). */
     static String eventType(Object event) {
-        String name = event.getClass().getSimpleName();
-        return name.endsWith("Event") ? name.substring(0, name.length() - "Event".length()) : name;
+        return EventTypes.name(event.getClass());
     }
 
     /** The frame's body: for a sent message API.md's {@code Message}, otherwise the event as it is stored. */

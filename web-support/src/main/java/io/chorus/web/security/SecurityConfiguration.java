@@ -50,6 +50,8 @@ public class SecurityConfiguration {
                         .permitAll()
                         .requestMatchers("/api/admin/**")
                         .hasAuthority("SCOPE_chorus:admin")
+                        .requestMatchers("/api/events/schemas", "/api/events/schemas/**")
+                        .permitAll()
                         .requestMatchers("/api/events/**")
                         .hasAuthority("SCOPE_chorus:integrator")
                         .requestMatchers("/actuator/health/**")
