@@ -1,5 +1,8 @@
 package io.chorus.eventstore;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.axonframework.common.jdbc.UnitOfWorkAwareConnectionProviderWrapper;
 import org.axonframework.common.transaction.TransactionManager;
@@ -10,6 +13,7 @@ import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.jpa.SQLStateResolver;
 import org.axonframework.serialization.Serializer;
 import org.axonframework.spring.jdbc.SpringDataSourceConnectionProvider;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -65,7 +69,8 @@ public class PostgresEventStoreConfiguration {
             Serializer serializer,
             @Qualifier("eventSerializer") Serializer eventSerializer,
             TransactionManager transactionManager,
-            EventStoreProperties properties) {
+            EventStoreProperties properties,
+            ObjectProvider<MeterRegistry> meters) {
         CommitOrderedEventStorageEngine engine = CommitOrderedEventStorageEngine.create(
                 jdbcEngine(dataSource, serializer, eventSerializer, properties.batchSize()),
                 transactionManager,
@@ -73,6 +78,13 @@ public class PostgresEventStoreConfiguration {
         if (properties.groupCommit().enabled()) {
             engine.withGroupCommit(properties.groupCommit().maxCommands());
         }
+        meters.ifAvailable(registry -> {
+            Timer appends = Timer.builder("chorus.events.append")
+                    .description("time to append a command's events to the event store, until durable")
+                    .publishPercentileHistogram()
+                    .register(registry);
+            engine.observeAppends(nanos -> appends.record(nanos, TimeUnit.NANOSECONDS));
+        });
         return engine;
     }
 

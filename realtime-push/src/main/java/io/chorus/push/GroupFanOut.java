@@ -42,7 +42,7 @@ class GroupFanOut implements SmartLifecycle {
                     TrackedEventMessage<?> event = stream.nextAvailable();
                     position = event.trackingToken();
                     if (event.getPayload() instanceof GroupEvent groupEvent) {
-                        subscriptions.publish(groupEvent);
+                        subscriptions.publish(groupEvent, event.getTimestamp().toEpochMilli());
                     }
                 }
             } catch (InterruptedException e) {

@@ -105,7 +105,7 @@ class GroupSubscriptions implements DisposableBean {
             this.authorizedAt = authorizedAt;
         }
 
-        synchronized void offer(GroupEvent event, byte[] body) {
+        synchronized void offer(GroupEvent event, byte[] body, long committedAtMillis) {
             if (revoked) {
                 return;
             }
@@ -113,25 +113,31 @@ class GroupSubscriptions implements DisposableBean {
                 held.add(event);
                 return;
             }
-            send(event, body);
+            send(event, body, committedAtMillis);
         }
 
-        /** Sends the event unless already sent; revokes after a removal of this user. */
-        private void send(GroupEvent event, byte[] body) {
+        /**
+         * Sends the event unless already sent; revokes after a removal of this user. {@code committedAtMillis} is the
+         * event's time for the send→deliver latency meter, 0 for events sent in a catch-up.
+         */
+        private void send(GroupEvent event, byte[] body, long committedAtMillis) {
             if (event.seq() <= lastSent) {
                 return;
             }
             lastSent = event.seq();
-            outboxes.send(sessionId, frame(event, body == null ? body(event) : body));
+            Message<byte[]> frame = frame(event, body == null ? body(event) : body, committedAtMillis);
+            outboxes.send(sessionId, frame);
             if (event.seq() > authorizedAt && removes(event, userId)) {
                 revoke();
             }
         }
 
-        private Message<byte[]> frame(GroupEvent event, byte[] body) {
+        private Message<byte[]> frame(GroupEvent event, byte[] body, long committedAtMillis) {
             SimpMessageHeaderAccessor headers = headers();
             headers.setNativeHeader("seq", Long.toString(event.seq()));
             headers.setNativeHeader("event-type", eventType(event));
+            // not a native header: it stays on this node, for the meters
+            headers.setHeader(PushMetrics.EVENT_TIME_HEADER, committedAtMillis);
             return MessageBuilder.createMessage(body, headers.getMessageHeaders());
         }
 
@@ -230,7 +236,7 @@ class GroupSubscriptions implements DisposableBean {
             if (subscription.revoked) {
                 return false;
             }
-            subscription.send(event, null);
+            subscription.send(event, null, 0);
             return true;
         }
     }
@@ -258,15 +264,15 @@ class GroupSubscriptions implements DisposableBean {
         }
     }
 
-    /** Delivers a committed event of a group to the group's subscribers on this node. */
-    void publish(GroupEvent event) {
+    /** Delivers a committed event of a group, stamped at {@code timestampMillis}, to its subscribers on this node. */
+    void publish(GroupEvent event, long timestampMillis) {
         List<Subscription> subscribers = byGroup.get(event.groupId());
         if (subscribers == null || subscribers.isEmpty()) {
             return;
         }
         byte[] body = body(event);
         for (Subscription subscription : subscribers) {
-            subscription.offer(event, body);
+            subscription.offer(event, body, timestampMillis);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.chorus.push;
 
+import io.micrometer.core.instrument.Gauge;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,11 +48,17 @@ class SessionOutboxes implements DisposableBean {
         return thread;
     });
     private volatile MessageHandler handler;
+    private final PushMetrics metrics;
 
     SessionOutboxes(
             @Qualifier("subProtocolWebSocketHandler") ObjectProvider<WebSocketHandler> stompHandler,
-            PushProperties properties) {
+            PushProperties properties,
+            PushMetrics metrics) {
         this.stompHandler = stompHandler;
+        this.metrics = metrics;
+        Gauge.builder("chorus.push.sessions", sockets, Map::size)
+                .description("STOMP sessions connected to this node")
+                .register(metrics.registry);
         this.bufferLimit = properties.sendBufferSizeLimit().toBytes();
         this.sendTimeLimitNanos = properties.sendTimeLimit().toNanos();
         int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
@@ -87,6 +94,11 @@ class SessionOutboxes implements DisposableBean {
             cutOff(sessionId, "its queue did not drain within " + sendTimeLimitNanos / 1_000_000 + " ms");
         }
         return false;
+    }
+
+    /** Sessions connected now. */
+    int sessions() {
+        return sockets.size();
     }
 
     void opened(WebSocketSession socket) {
@@ -163,6 +175,7 @@ class SessionOutboxes implements DisposableBean {
                 writeStartedAt = System.nanoTime();
                 try {
                     handler().handleMessage(frame);
+                    metrics.written(frame);
                 } catch (RuntimeException e) {
                     // the session is gone or failing; Spring closes it and its subscriptions go with it
                     log.debug("sending to session {} failed", sessionId, e);
@@ -227,6 +240,7 @@ class SessionOutboxes implements DisposableBean {
     }
 
     private void cutOff(String sessionId, String reason) {
+        metrics.cutOff();
         log.warn("cut off slow session {}: {}; it may reconnect and resume from its last seq", sessionId, reason);
         WebSocketSession socket = sockets.get(sessionId);
         if (socket != null) {

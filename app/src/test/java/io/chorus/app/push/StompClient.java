@@ -28,7 +28,7 @@ import org.springframework.web.socket.client.standard.StandardWebSocketClient;
 import org.springframework.web.socket.messaging.WebSocketStompClient;
 
 /** A real STOMP client over a plain WebSocket, recording what each connection receives. */
-final class StompClient implements AutoCloseable {
+public final class StompClient implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -36,7 +36,7 @@ final class StompClient implements AutoCloseable {
     private final String url;
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
 
-    StompClient(int port) {
+    public StompClient(int port) {
         WebSocketContainer container = ContainerProvider.getWebSocketContainer();
         // the container's default, 8 KiB, is less than a frame of a long message
         container.setDefaultMaxTextMessageBufferSize(1024 * 1024);
@@ -60,8 +60,8 @@ final class StompClient implements AutoCloseable {
     }
 
     /** A frame received on a subscription. */
-    record Frame(StompHeaders headers, String body) {
-        long seq() {
+    public record Frame(StompHeaders headers, String body) {
+        public long seq() {
             return Long.parseLong(headers.getFirst("seq"));
         }
 
@@ -79,7 +79,7 @@ final class StompClient implements AutoCloseable {
     }
 
     /** One connection: its ERROR frames, transport failures and acks. */
-    final class Connection extends StompSessionHandlerAdapter {
+    public final class Connection extends StompSessionHandlerAdapter {
         final List<String> errors = new CopyOnWriteArrayList<>();
         final List<JsonNode> acks = new CopyOnWriteArrayList<>();
         final AtomicReference<Throwable> transportError = new AtomicReference<>();
@@ -111,7 +111,7 @@ final class StompClient implements AutoCloseable {
         }
 
         /** Subscribes to the group's topic; with {@code fromSeq}, resumes after it. */
-        List<Frame> subscribe(String groupId, Long fromSeq) {
+        public List<Frame> subscribe(String groupId, Long fromSeq) {
             List<Frame> frames = new CopyOnWriteArrayList<>();
             subscribe("/topic/groups." + groupId, fromSeq, frames);
             return frames;
@@ -172,7 +172,7 @@ final class StompClient implements AutoCloseable {
         }
     }
 
-    Connection connect(String token) throws Exception {
+    public Connection connect(String token) throws Exception {
         Connection connection = new Connection();
         StompHeaders headers = new StompHeaders();
         if (token != null) {

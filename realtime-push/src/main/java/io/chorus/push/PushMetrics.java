@@ -1,0 +1,61 @@
+package io.chorus.push;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.messaging.Message;
+import org.springframework.stereotype.Component;
+
+/**
+ * The push node's meters: {@code chorus.push.deliveries} (group frames written to a client's socket),
+ * {@code chorus.push.latency} (from the event's time, when the command made it, to its frame's write: send→deliver,
+ * live frames only, not catch-ups), {@code chorus.push.cutoffs} (slow clients cut off) and
+ * {@code chorus.push.sessions} (connected STOMP sessions, registered by {@link SessionOutboxes}).
+ */
+@Component
+class PushMetrics {
+
+    /**
+     * A group event frame's non-native header: the millisecond its event was stamped (0 in a catch-up, which is no
+     * measure of latency), for the meters.
+     */
+    static final String EVENT_TIME_HEADER = "chorusEventTime";
+
+    final MeterRegistry registry;
+    private final Counter deliveries;
+    private final Counter cutoffs;
+    private final Timer latency;
+
+    PushMetrics(ObjectProvider<MeterRegistry> meters) {
+        this.registry = meters.getIfAvailable(SimpleMeterRegistry::new);
+        this.deliveries = Counter.builder("chorus.push.deliveries")
+                .description("group event frames written to clients' sockets")
+                .register(registry);
+        this.cutoffs = Counter.builder("chorus.push.cutoffs")
+                .description("slow clients cut off (queue, write time or memory limit)")
+                .register(registry);
+        this.latency = Timer.builder("chorus.push.latency")
+                .description("from an event's time (its command) to the write of its frame to a subscriber")
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+    }
+
+    /** A frame was written to a client; a group event frame counts as a delivery. */
+    void written(Message<?> frame) {
+        Object stamped = frame.getHeaders().get(EVENT_TIME_HEADER);
+        if (stamped instanceof Long millis) {
+            deliveries.increment();
+            if (millis > 0) {
+                latency.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - millis)));
+            }
+        }
+    }
+
+    void cutOff() {
+        cutoffs.increment();
+    }
+}
