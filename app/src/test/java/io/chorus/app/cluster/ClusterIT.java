@@ -1,0 +1,345 @@
+package io.chorus.app.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chorus.app.Api;
+import io.chorus.app.Api.Response;
+import io.chorus.app.TestRedis;
+import io.chorus.app.push.StompClient;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three all-in-one nodes as real processes ({@code java -jar chorus-app.jar}) sharing one PostgreSQL and one Redis,
+ * without Axon Server: concurrent sends to one group through different nodes, every node's subscribers, the
+ * projections' segments claimed by one node each and taken over when that node is killed with SIGKILL, and no
+ * acknowledged send lost by the kill.
+ */
+class ClusterIT {
+
+    private static final String SECRET = "cluster-test-secret-of-at-least-32-bytes";
+    private static final Path JAR = Path.of("target", "chorus-app.jar");
+
+    @TempDir
+    static Path dir;
+
+    static EmbeddedPostgres postgres;
+    static final List<Node> nodes = new ArrayList<>();
+
+    record Node(String name, Process process, int port, Api api) {
+        long pid() {
+            return process.pid();
+        }
+    }
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        assertThat(JAR)
+                .as("the app's jar (built by the package phase before this test)")
+                .exists();
+        postgres = EmbeddedPostgres.builder()
+                .setDataDirectory(dir.resolve("postgres"))
+                .setServerConfig("max_connections", "300")
+                .start();
+        nodes.add(start("node-1"));
+        // the first node has migrated the schema; the others start together
+        Node second = launch("node-2");
+        Node third = launch("node-3");
+        awaitReady(second);
+        awaitReady(third);
+        nodes.add(second);
+        nodes.add(third);
+    }
+
+    @AfterAll
+    static void stopCluster() throws IOException {
+        for (Node node : nodes) {
+            node.process().destroyForcibly();
+        }
+        for (Node node : nodes) {
+            try {
+                node.process().waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void threeNodesShareOneGroupSurviveAKillAndFailOverTheProjections() throws Exception {
+        Api first = nodes.get(0).api();
+        String alice = first.token("alice");
+        String group = "cluster-" + UUID.randomUUID().toString().substring(0, 8);
+        first.createOpenGroup(alice, group, "Cluster");
+
+        // a subscriber on every node
+        Map<String, List<StompClient.Frame>> received = new HashMap<>();
+        List<StompClient> clients = new ArrayList<>();
+        for (Node node : nodes) {
+            StompClient client = new StompClient(node.port());
+            clients.add(client);
+            received.put(node.name(), client.connect(alice).subscribe(group, 0L));
+        }
+
+        // concurrent sends through the three nodes, each client message id once, one of them repeated elsewhere
+        Map<String, Long> acknowledged = new ConcurrentHashMap<>();
+        ExecutorService senders = Executors.newFixedThreadPool(3);
+        for (int n = 0; n < 3; n++) {
+            Node node = nodes.get(n);
+            Node other = nodes.get((n + 1) % 3);
+            senders.submit(() -> {
+                for (int i = 0; i < 40; i++) {
+                    String id = node.name() + "-" + i;
+                    Response sent = node.api().post(alice, messages(group), Map.of("clientMessageId", id, "text", id));
+                    assertThat(sent.status()).as("%s: %s", id, sent.body()).isEqualTo(201);
+                    acknowledged.put(id, sent.body().get("seq").asLong());
+                }
+                Response again = other.api()
+                        .post(
+                                alice,
+                                messages(group),
+                                Map.of("clientMessageId", node.name() + "-7", "text", node.name() + "-7"));
+                assertThat(again.status()).isEqualTo(200);
+                assertThat(again.body().get("seq").asLong()).isEqualTo(acknowledged.get(node.name() + "-7"));
+                return null;
+            });
+        }
+        senders.shutdown();
+        assertThat(senders.awaitTermination(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(acknowledged).hasSize(120);
+        assertThat(new HashSet<>(acknowledged.values())).hasSize(120);
+        assertThat(acknowledged.values()).allSatisfy(seq -> assertThat(seq).isBetween(2L, 121L));
+        for (Node node : nodes) {
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(received.get(node.name())).hasSize(121));
+            assertThat(received.get(node.name()).stream().map(StompClient.Frame::seq))
+                    .as("frames on %s", node.name())
+                    .containsExactlyElementsOf(
+                            LongStream.rangeClosed(1, 121).boxed().toList());
+        }
+
+        // each segment of the live projections is claimed by one node of the three
+        Map<String, Long> owners =
+                await().atMost(Duration.ofSeconds(60)).until(ClusterIT::segmentOwners, map -> !map.isEmpty());
+        Set<Long> pids = nodes.stream().map(Node::pid).collect(Collectors.toSet());
+        assertThat(owners.values()).allSatisfy(pid -> assertThat(pids).contains(pid));
+        String segment = owners.keySet().stream()
+                .filter(s -> s.startsWith("history"))
+                .findFirst()
+                .orElseThrow();
+        long victimPid = owners.get(segment);
+        Node victim =
+                nodes.stream().filter(n -> n.pid() == victimPid).findFirst().orElseThrow();
+        List<Node> survivors = nodes.stream().filter(n -> n != victim).toList();
+        System.out.printf(
+                "cluster: %s owns %s; killing it with SIGKILL while all three nodes take sends%n",
+                victim.name(), segment);
+
+        // sends keep coming through every node while the owner is killed
+        AtomicBoolean sending = new AtomicBoolean(true);
+        Map<String, Long> duringKill = new ConcurrentHashMap<>();
+        ExecutorService busy = Executors.newFixedThreadPool(3);
+        for (Node node : nodes) {
+            busy.submit(() -> {
+                for (int i = 0; sending.get(); i++) {
+                    String id = "k-" + node.name() + "-" + i;
+                    try {
+                        Response sent =
+                                node.api().post(alice, messages(group), Map.of("clientMessageId", id, "text", id));
+                        if (sent.status() == 201) {
+                            duringKill.put(id, sent.body().get("seq").asLong());
+                        }
+                    } catch (UncheckedIOException e) {
+                        // the killed node: not acknowledged, so promised nothing
+                    }
+                }
+                return null;
+            });
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> duringKill.size() >= 30);
+        victim.process().destroyForcibly();
+        assertThat(victim.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        int atKill = duringKill.size();
+        await().atMost(Duration.ofSeconds(30)).until(() -> duringKill.size() >= atKill + 30);
+        sending.set(false);
+        busy.shutdown();
+        assertThat(busy.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+
+        // then the killed node's segments are claimed by a survivor within the claim timeout
+        Set<Long> survivorPids = survivors.stream().map(Node::pid).collect(Collectors.toSet());
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            Map<String, Long> now = segmentOwners();
+            assertThat(now.keySet()).containsAll(owners.keySet());
+            assertThat(now.values()).allSatisfy(pid -> assertThat(survivorPids).contains(pid));
+        });
+
+        // and every acknowledged send is in the event stream once, seq 1..n has no gap, the history has caught up
+        Map<String, Long> all = new HashMap<>(acknowledged);
+        all.putAll(duringKill);
+        Api survivor = survivors.get(0).api();
+        String integrator = survivor.token("etl", "chorus:integrator");
+        List<JsonNode> events = new ArrayList<>();
+        String after = null;
+        while (true) {
+            Response page = survivor.call(
+                    "GET",
+                    "/api/events?groupId=" + group + "&limit=1000" + (after == null ? "" : "&after=" + after),
+                    integrator,
+                    null);
+            assertThat(page.status()).isEqualTo(200);
+            if (page.body().get("events").isEmpty()) {
+                break;
+            }
+            page.body().get("events").forEach(events::add);
+            after = page.body().get("next").asText();
+        }
+        long last = events.size();
+        assertThat(events.stream().map(e -> e.get("seq").asLong()))
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, last).boxed().toList());
+        Map<String, Long> stored = events.stream()
+                .filter(e -> e.get("type").asText().equals("MessageSent"))
+                .collect(Collectors.toMap(
+                        e -> e.at("/payload/clientMessageId").asText(),
+                        e -> e.get("seq").asLong()));
+        assertThat(stored).containsAllEntriesOf(all);
+        System.out.printf(
+                "cluster: %d sends acknowledged (%d around the kill), all stored once; group at seq %d%n",
+                all.size(), duringKill.size(), last);
+        for (Node node : survivors) {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                Response history =
+                        node.api().call("GET", messages(group) + "?after=" + (last - 20) + "&limit=50", alice, null);
+                assertThat(history.status()).isEqualTo(200);
+                assertThat(history.body()
+                                .get("messages")
+                                .get(history.body().get("messages").size() - 1)
+                                .get("seq")
+                                .asLong())
+                        .isEqualTo(last);
+            });
+            // the surviving nodes' subscribers got everything, once, in order
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(received.get(node.name())).hasSize((int) last));
+            assertThat(received.get(node.name()).stream().map(StompClient.Frame::seq))
+                    .containsExactlyElementsOf(
+                            LongStream.rangeClosed(1, last).boxed().toList());
+        }
+        clients.forEach(StompClient::close);
+    }
+
+    private static String messages(String group) {
+        return "/api/groups/" + group + "/messages";
+    }
+
+    /** Owner (a node's pid) of each claimed segment of the active projections' processors: "history-a/0" → pid. */
+    private static Map<String, Long> segmentOwners() {
+        Map<String, Long> owners = new HashMap<>();
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("select t.processor_name, t.segment, t.owner from token_entry t"
+                        + " join projection_slot s on t.processor_name = s.name || '-' || s.active"
+                        + " where t.owner is not null")) {
+            while (rows.next()) {
+                String owner = rows.getString("owner");
+                owners.put(
+                        rows.getString("processor_name") + "/" + rows.getInt("segment"),
+                        Long.parseLong(owner.substring(0, owner.indexOf('@'))));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return owners;
+    }
+
+    private static Node start(String name) throws Exception {
+        Node node = launch(name);
+        awaitReady(node);
+        return node;
+    }
+
+    private static Node launch(String name) throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        File log = new File("target/cluster-" + name + ".log");
+        Process process = new ProcessBuilder(
+                        java,
+                        "-Xmx384m",
+                        "-XX:TieredStopAtLevel=1",
+                        "-jar",
+                        JAR.toString(),
+                        "--server.port=" + port,
+                        "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
+                        "--spring.datasource.username=postgres",
+                        "--spring.datasource.password=",
+                        "--spring.datasource.hikari.maximum-pool-size=10",
+                        "--spring.data.redis.host=127.0.0.1",
+                        "--spring.data.redis.port=" + TestRedis.port(),
+                        "--chorus.security.dev-tokens=true",
+                        "--chorus.security.jwt.secret=" + SECRET,
+                        "--chorus.rate-limit.sends.enabled=false",
+                        // a dead node's segments are free after 5 s, and survivors look for free ones every second
+                        "--axon.eventhandling.tokenstore.claim-timeout=5s",
+                        "--axon.eventhandling.processors.history-a.token-claim-interval=1",
+                        "--axon.eventhandling.processors.history-b.token-claim-interval=1",
+                        "--axon.eventhandling.processors.recent-a.token-claim-interval=1",
+                        "--axon.eventhandling.processors.recent-b.token-claim-interval=1")
+                .redirectErrorStream(true)
+                .redirectOutput(log)
+                .start();
+        return new Node(name, process, port, new Api(port));
+    }
+
+    private static void awaitReady(Node node) {
+        await().atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    assertThat(node.process().isAlive())
+                            .as("%s is running (see target/cluster-%s.log)", node.name(), node.name())
+                            .isTrue();
+                    try {
+                        return node.api()
+                                        .call("GET", "/actuator/health", null, null)
+                                        .status()
+                                == 200;
+                    } catch (UncheckedIOException e) {
+                        return false;
+                    }
+                });
+    }
+}
