@@ -15,6 +15,7 @@ import org.axonframework.serialization.Serializer;
 import org.axonframework.spring.jdbc.SpringDataSourceConnectionProvider;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -22,6 +23,8 @@ import org.springframework.context.annotation.Configuration;
 /** PostgreSQL as Axon's event store, read in commit order, with wake-ups across processes. */
 @Configuration
 @EnableConfigurationProperties(EventStoreProperties.class)
+// the distributed mode keeps its events in Axon Server, whose connector then supplies the event store
+@ConditionalOnProperty(name = "axon.axonserver.enabled", havingValue = "false", matchIfMissing = true)
 public class PostgresEventStoreConfiguration {
 
     /** Postgres's SQL state for a unique violation: another writer took the group's next position. */

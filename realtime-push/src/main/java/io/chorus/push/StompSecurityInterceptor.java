@@ -4,6 +4,9 @@ import io.chorus.api.Identifiers;
 import io.chorus.api.MembershipLookup;
 import io.chorus.api.MembershipLookup.Membership;
 import java.security.Principal;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageChannel;
@@ -25,6 +28,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class StompSecurityInterceptor implements ChannelInterceptor {
+
+    private static final Logger log = LoggerFactory.getLogger(StompSecurityInterceptor.class);
 
     static final String FROM_SEQ = "from-seq";
 
@@ -111,8 +116,20 @@ class StompSecurityInterceptor implements ChannelInterceptor {
             throw new Refused("no such destination: " + destination);
         }
         Long fromSeq = fromSeq(stomp.getFirstNativeHeader(FROM_SEQ));
-        Membership membership = members.membership(topic.groupId(), user.getName())
-                .orElseThrow(() -> new Refused("only members subscribe to group " + topic.groupId()));
+        Optional<Membership> found;
+        try {
+            found = members.membership(topic.groupId(), user.getName());
+        } catch (RuntimeException e) {
+            log.warn(
+                    "membership of {} in group {} could not be checked: {}",
+                    user.getName(),
+                    topic.groupId(),
+                    e.toString());
+            throw new Refused(
+                    "membership of group " + topic.groupId() + " cannot be checked now; subscribe again later");
+        }
+        Membership membership =
+                found.orElseThrow(() -> new Refused("only members subscribe to group " + topic.groupId()));
         if (topic.typing()) {
             subscriptions
                     .getObject()

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -21,10 +23,19 @@ class GroupAccess implements MembershipLookup {
 
     private final JdbcTemplate jdbc;
     private final PostgresHistoryReader postgres;
+    private final EventStore eventStore;
+    /** Events live in Axon Server, not in PostgreSQL: the last committed seq is asked of the event store. */
+    private final boolean axonServer;
 
-    GroupAccess(JdbcTemplate jdbc, PostgresHistoryReader postgres) {
+    GroupAccess(
+            JdbcTemplate jdbc,
+            PostgresHistoryReader postgres,
+            EventStore eventStore,
+            @Value("${axon.axonserver.enabled:false}") boolean axonServer) {
         this.jdbc = jdbc;
         this.postgres = postgres;
+        this.eventStore = eventStore;
+        this.axonServer = axonServer;
     }
 
     /**
@@ -63,6 +74,11 @@ class GroupAccess implements MembershipLookup {
                 groupId,
                 groupId,
                 userId);
+        if (axonServer) {
+            long committed =
+                    eventStore.lastSequenceNumberFor(groupId).map(n -> n + 1).orElse(0L);
+            access = new Access(committed, access.known(), access.lastSeq(), access.role());
+        }
         while (access.lastSeq() < access.committed() && System.nanoTime() < deadline) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
             long committed = access.committed();

@@ -19,6 +19,7 @@ import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.AbstractEventProcessor;
 import org.axonframework.eventhandling.EventHandlerInvoker;
 import org.axonframework.eventhandling.EventTrackerStatus;
+import org.axonframework.eventhandling.GlobalSequenceTrackingToken;
 import org.axonframework.eventhandling.ReplayToken;
 import org.axonframework.eventhandling.Segment;
 import org.axonframework.eventhandling.StreamingEventProcessor;
@@ -248,6 +249,10 @@ public class ReplayCoordinator implements SmartLifecycle {
 
     /** The global index of the newest event in the store. */
     private long headIndex() {
+        if (eventStore.createHeadToken() instanceof GlobalSequenceTrackingToken head) {
+            // Axon Server's stream (the distributed mode): its head is the last event's index
+            return head.getGlobalIndex();
+        }
         return jdbc.queryForObject("select coalesce(max(global_index), 0) from domain_event_entry", Long.class);
     }
 
