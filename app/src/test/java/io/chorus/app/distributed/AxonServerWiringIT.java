@@ -25,6 +25,7 @@ import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.List;
 import org.axonframework.axonserver.connector.AxonServerConfiguration;
+import org.axonframework.axonserver.connector.AxonServerConnectionManager;
 import org.axonframework.axonserver.connector.command.AxonServerCommandBus;
 import org.axonframework.axonserver.connector.event.axon.AxonServerEventStore;
 import org.axonframework.axonserver.connector.query.AxonServerQueryBus;
@@ -76,7 +77,9 @@ class AxonServerWiringIT {
     void theQuerySideRunsItsProjectionsOnAxonServersStreamAndAnswersMembershipQueries() throws Exception {
         // its pooled processors need Axon Server to start (their first tokens come from it): the context is built
         // but not started, so the beans are checked as they would run
-        try (ConfigurableApplicationContext side = build(QuerySideApplication.class, "chorus-query")) {
+        ConfigurableApplicationContext side = null;
+        try {
+            side = build(QuerySideApplication.class, "chorus-query");
             assertAxonServerBeans(side, "chorus-query");
             assertThat(side.getBean(QueryBus.class)).isInstanceOf(AxonServerQueryBus.class);
             EventProcessingConfiguration processing = side.getBean(EventProcessingConfiguration.class);
@@ -89,6 +92,12 @@ class AxonServerWiringIT {
                     .isEqualTo("GroupAccess");
             assertThat(side.containsBean("membershipQueryHandler")).isTrue();
             assertThat(side.containsBean("groupFanOut")).isFalse();
+        } finally {
+            if (side != null) {
+                // never started, so never stopped by the context: its connection threads would outlive the test
+                side.getBean(AxonServerConnectionManager.class).shutdown();
+                side.close();
+            }
         }
     }
 
