@@ -6,13 +6,11 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chorus.app.Api;
 import io.chorus.app.Api.Response;
-import io.chorus.app.TestRedis;
+import io.chorus.app.process.ChorusProcess;
 import io.chorus.app.push.StompClient;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -46,46 +44,43 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterIT {
 
-    private static final String SECRET = "cluster-test-secret-of-at-least-32-bytes";
-    private static final Path JAR = Path.of("target", "chorus-app.jar");
+    /** A dead node's segments are free after 5 s, and survivors look for free ones every second. */
+    private static final String[] FAST_FAILOVER = {
+        "--axon.eventhandling.tokenstore.claim-timeout=5s",
+        "--axon.eventhandling.processors.history-a.token-claim-interval=1",
+        "--axon.eventhandling.processors.history-b.token-claim-interval=1",
+        "--axon.eventhandling.processors.recent-a.token-claim-interval=1",
+        "--axon.eventhandling.processors.recent-b.token-claim-interval=1"
+    };
 
     @TempDir
     static Path dir;
 
     static EmbeddedPostgres postgres;
-    static final List<Node> nodes = new ArrayList<>();
-
-    record Node(String name, Process process, int port, Api api) {
-        long pid() {
-            return process.pid();
-        }
-    }
+    static final List<ChorusProcess> nodes = new ArrayList<>();
 
     @BeforeAll
     static void startCluster() throws Exception {
-        assertThat(JAR)
-                .as("the app's jar (built by the package phase before this test)")
-                .exists();
         postgres = EmbeddedPostgres.builder()
                 .setDataDirectory(dir.resolve("postgres"))
                 .setServerConfig("max_connections", "300")
                 .start();
-        nodes.add(start("node-1"));
+        nodes.add(ChorusProcess.start("node-1", null, postgres, FAST_FAILOVER));
         // the first node has migrated the schema; the others start together
-        Node second = launch("node-2");
-        Node third = launch("node-3");
-        awaitReady(second);
-        awaitReady(third);
+        ChorusProcess second = ChorusProcess.launch("node-2", null, postgres, FAST_FAILOVER);
+        ChorusProcess third = ChorusProcess.launch("node-3", null, postgres, FAST_FAILOVER);
+        second.awaitReady();
+        third.awaitReady();
         nodes.add(second);
         nodes.add(third);
     }
 
     @AfterAll
     static void stopCluster() throws IOException {
-        for (Node node : nodes) {
+        for (ChorusProcess node : nodes) {
             node.process().destroyForcibly();
         }
-        for (Node node : nodes) {
+        for (ChorusProcess node : nodes) {
             try {
                 node.process().waitFor(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -107,7 +102,7 @@ class ClusterIT {
         // a subscriber on every node
         Map<String, List<StompClient.Frame>> received = new HashMap<>();
         List<StompClient> clients = new ArrayList<>();
-        for (Node node : nodes) {
+        for (ChorusProcess node : nodes) {
             StompClient client = new StompClient(node.port());
             clients.add(client);
             received.put(node.name(), client.connect(alice).subscribe(group, 0L));
@@ -117,8 +112,8 @@ class ClusterIT {
         Map<String, Long> acknowledged = new ConcurrentHashMap<>();
         ExecutorService senders = Executors.newFixedThreadPool(3);
         for (int n = 0; n < 3; n++) {
-            Node node = nodes.get(n);
-            Node other = nodes.get((n + 1) % 3);
+            ChorusProcess node = nodes.get(n);
+            ChorusProcess other = nodes.get((n + 1) % 3);
             senders.submit(() -> {
                 for (int i = 0; i < 40; i++) {
                     String id = node.name() + "-" + i;
@@ -141,7 +136,7 @@ class ClusterIT {
         assertThat(acknowledged).hasSize(120);
         assertThat(new HashSet<>(acknowledged.values())).hasSize(120);
         assertThat(acknowledged.values()).allSatisfy(seq -> assertThat(seq).isBetween(2L, 121L));
-        for (Node node : nodes) {
+        for (ChorusProcess node : nodes) {
             await().atMost(Duration.ofSeconds(30))
                     .untilAsserted(() -> assertThat(received.get(node.name())).hasSize(121));
             assertThat(received.get(node.name()).stream().map(StompClient.Frame::seq))
@@ -153,16 +148,16 @@ class ClusterIT {
         // each segment of the live projections is claimed by one node of the three
         Map<String, Long> owners =
                 await().atMost(Duration.ofSeconds(60)).until(ClusterIT::segmentOwners, map -> !map.isEmpty());
-        Set<Long> pids = nodes.stream().map(Node::pid).collect(Collectors.toSet());
+        Set<Long> pids = nodes.stream().map(ChorusProcess::pid).collect(Collectors.toSet());
         assertThat(owners.values()).allSatisfy(pid -> assertThat(pids).contains(pid));
         String segment = owners.keySet().stream()
                 .filter(s -> s.startsWith("history"))
                 .findFirst()
                 .orElseThrow();
         long victimPid = owners.get(segment);
-        Node victim =
+        ChorusProcess victim =
                 nodes.stream().filter(n -> n.pid() == victimPid).findFirst().orElseThrow();
-        List<Node> survivors = nodes.stream().filter(n -> n != victim).toList();
+        List<ChorusProcess> survivors = nodes.stream().filter(n -> n != victim).toList();
         System.out.printf(
                 "cluster: %s owns %s; killing it with SIGKILL while all three nodes take sends%n",
                 victim.name(), segment);
@@ -171,7 +166,7 @@ class ClusterIT {
         AtomicBoolean sending = new AtomicBoolean(true);
         Map<String, Long> duringKill = new ConcurrentHashMap<>();
         ExecutorService busy = Executors.newFixedThreadPool(3);
-        for (Node node : nodes) {
+        for (ChorusProcess node : nodes) {
             busy.submit(() -> {
                 for (int i = 0; sending.get(); i++) {
                     String id = "k-" + node.name() + "-" + i;
@@ -189,8 +184,7 @@ class ClusterIT {
             });
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> duringKill.size() >= 30);
-        victim.process().destroyForcibly();
-        assertThat(victim.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        victim.kill();
         int atKill = duringKill.size();
         await().atMost(Duration.ofSeconds(30)).until(() -> duringKill.size() >= atKill + 30);
         sending.set(false);
@@ -198,7 +192,7 @@ class ClusterIT {
         assertThat(busy.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
 
         // then the killed node's segments are claimed by a survivor within the claim timeout
-        Set<Long> survivorPids = survivors.stream().map(Node::pid).collect(Collectors.toSet());
+        Set<Long> survivorPids = survivors.stream().map(ChorusProcess::pid).collect(Collectors.toSet());
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
             Map<String, Long> now = segmentOwners();
             assertThat(now.keySet()).containsAll(owners.keySet());
@@ -238,7 +232,7 @@ class ClusterIT {
         System.out.printf(
                 "cluster: %d sends acknowledged (%d around the kill), all stored once; group at seq %d%n",
                 all.size(), duringKill.size(), last);
-        for (Node node : survivors) {
+        for (ChorusProcess node : survivors) {
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 Response history =
                         node.api().call("GET", messages(group) + "?after=" + (last - 20) + "&limit=50", alice, null);
@@ -282,64 +276,5 @@ class ClusterIT {
             throw new IllegalStateException(e);
         }
         return owners;
-    }
-
-    private static Node start(String name) throws Exception {
-        Node node = launch(name);
-        awaitReady(node);
-        return node;
-    }
-
-    private static Node launch(String name) throws IOException {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        String java = ProcessHandle.current().info().command().orElse("java");
-        File log = new File("target/cluster-" + name + ".log");
-        Process process = new ProcessBuilder(
-                        java,
-                        "-Xmx384m",
-                        "-XX:TieredStopAtLevel=1",
-                        "-jar",
-                        JAR.toString(),
-                        "--server.port=" + port,
-                        "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
-                        "--spring.datasource.username=postgres",
-                        "--spring.datasource.password=",
-                        "--spring.datasource.hikari.maximum-pool-size=10",
-                        "--spring.data.redis.host=127.0.0.1",
-                        "--spring.data.redis.port=" + TestRedis.port(),
-                        "--chorus.security.dev-tokens=true",
-                        "--chorus.security.jwt.secret=" + SECRET,
-                        "--chorus.rate-limit.sends.enabled=false",
-                        // a dead node's segments are free after 5 s, and survivors look for free ones every second
-                        "--axon.eventhandling.tokenstore.claim-timeout=5s",
-                        "--axon.eventhandling.processors.history-a.token-claim-interval=1",
-                        "--axon.eventhandling.processors.history-b.token-claim-interval=1",
-                        "--axon.eventhandling.processors.recent-a.token-claim-interval=1",
-                        "--axon.eventhandling.processors.recent-b.token-claim-interval=1")
-                .redirectErrorStream(true)
-                .redirectOutput(log)
-                .start();
-        return new Node(name, process, port, new Api(port));
-    }
-
-    private static void awaitReady(Node node) {
-        await().atMost(Duration.ofSeconds(180))
-                .pollInterval(Duration.ofMillis(500))
-                .until(() -> {
-                    assertThat(node.process().isAlive())
-                            .as("%s is running (see target/cluster-%s.log)", node.name(), node.name())
-                            .isTrue();
-                    try {
-                        return node.api()
-                                        .call("GET", "/actuator/health", null, null)
-                                        .status()
-                                == 200;
-                    } catch (UncheckedIOException e) {
-                        return false;
-                    }
-                });
     }
 }
