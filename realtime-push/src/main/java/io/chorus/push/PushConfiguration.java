@@ -96,7 +96,9 @@ class PushConfiguration implements WebSocketMessageBrokerConfigurer {
         long heartbeat = properties.heartbeat().toMillis();
         registry.enableSimpleBroker("/topic", "/queue")
                 .setHeartbeatValue(new long[] {heartbeat, heartbeat})
-                .setTaskScheduler(heartbeats);
+                .setTaskScheduler(heartbeats)
+                // no SpEL selectors on subscriptions (the interceptor refuses the header as well)
+                .setSelectorHeaderName(null);
         registry.setApplicationDestinationPrefixes("/app");
         registry.setUserDestinationPrefix("/user");
         // acks, errors and typing notices carry no order; group events are ordered by SessionOutboxes

@@ -37,12 +37,17 @@ class StompSecurityInterceptor implements ChannelInterceptor {
     private final MembershipLookup members;
     // the registry needs the broker's channels, which are built after this interceptor
     private final ObjectProvider<GroupSubscriptions> subscriptions;
+    private final SessionGuard sessions;
 
     StompSecurityInterceptor(
-            JwtDecoder jwtDecoder, MembershipLookup members, ObjectProvider<GroupSubscriptions> subscriptions) {
+            JwtDecoder jwtDecoder,
+            MembershipLookup members,
+            ObjectProvider<GroupSubscriptions> subscriptions,
+            SessionGuard sessions) {
         this.jwtDecoder = jwtDecoder;
         this.members = members;
         this.subscriptions = subscriptions;
+        this.sessions = sessions;
     }
 
     /** The session's user: the token's subject. */
@@ -71,7 +76,11 @@ class StompSecurityInterceptor implements ChannelInterceptor {
 
     private Message<?> check(Message<?> message, StompHeaderAccessor stomp) {
         switch (stomp.getCommand()) {
-            case CONNECT, STOMP -> stomp.setUser(authenticate(stomp.getFirstNativeHeader("Authorization")));
+            case CONNECT, STOMP -> {
+                Jwt token = authenticate(stomp.getFirstNativeHeader("Authorization"));
+                sessions.connected(stomp.getSessionId(), token.getSubject(), token.getExpiresAt());
+                stomp.setUser(new StompUser(token.getSubject()));
+            }
             case SUBSCRIBE -> subscribe(stomp);
             case UNSUBSCRIBE -> subscriptions.getObject().unsubscribe(stomp.getSessionId(), stomp.getSubscriptionId());
             case SEND -> {
@@ -85,7 +94,7 @@ class StompSecurityInterceptor implements ChannelInterceptor {
         return message;
     }
 
-    private Principal authenticate(String authorization) {
+    private Jwt authenticate(String authorization) {
         if (authorization == null || !authorization.startsWith("Bearer ")) {
             throw new Refused("CONNECT needs the header Authorization: Bearer <token>");
         }
@@ -99,13 +108,17 @@ class StompSecurityInterceptor implements ChannelInterceptor {
         if (subject == null || !Identifiers.isUserId(subject)) {
             throw new Refused("the token's subject is not a valid user id");
         }
-        return new StompUser(subject);
+        return jwt;
     }
 
     private void subscribe(StompHeaderAccessor stomp) {
         Principal user = stomp.getUser();
         if (user == null) {
             throw new Refused("not connected");
+        }
+        if (stomp.getFirstNativeHeader("selector") != null) {
+            // Spring's simple broker would evaluate it as an expression on every message: not offered here
+            throw new Refused("the selector header is not supported");
         }
         String destination = stomp.getDestination();
         if (GroupDestinations.ACKS.equals(destination) || GroupDestinations.ERRORS.equals(destination)) {

@@ -37,6 +37,11 @@ final class RawStomp implements AutoCloseable {
 
     /** With {@code receiveBuffer} > 0, the socket's receive buffer is that small (a slow reader fills it soon). */
     static RawStomp open(int port, int receiveBuffer) throws IOException {
+        return open(port, receiveBuffer, null);
+    }
+
+    /** With an {@code Origin} header on the handshake (null: none, as a non-browser client sends). */
+    static RawStomp open(int port, int receiveBuffer, String origin) throws IOException {
         Socket socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
@@ -44,16 +49,22 @@ final class RawStomp implements AutoCloseable {
         socket.connect(new java.net.InetSocketAddress("localhost", port), 5000);
         socket.setSoTimeout(10_000);
         RawStomp raw = new RawStomp(socket);
-        raw.handshake(port);
+        try {
+            raw.handshake(port, origin);
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
         return raw;
     }
 
-    private void handshake(int port) throws IOException {
+    private void handshake(int port, String origin) throws IOException {
         byte[] key = new byte[16];
         RANDOM.nextBytes(key);
         String request = "GET /ws/websocket HTTP/1.1\r\nHost: localhost:" + port + "\r\nUpgrade: websocket\r\n"
                 + "Connection: Upgrade\r\nSec-WebSocket-Key: "
                 + Base64.getEncoder().encodeToString(key) + "\r\n"
+                + (origin == null ? "" : "Origin: " + origin + "\r\n")
                 + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v12.stomp\r\n\r\n";
         out.write(request.getBytes(StandardCharsets.US_ASCII));
         out.flush();
@@ -71,9 +82,18 @@ final class RawStomp implements AutoCloseable {
         }
     }
 
+    /** How long a read waits for the server before giving up (10 s unless set). */
+    void readTimeout(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) timeout.toMillis());
+    }
+
     /** Sends one STOMP frame (the terminating NUL is added) as one masked text message. */
     void sendFrame(String frame) throws IOException {
-        byte[] payload = (frame + "\0").getBytes(StandardCharsets.UTF_8);
+        sendText((frame + "\0").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Sends bytes as one masked text message, whether they are UTF-8 or not. */
+    void sendText(byte[] payload) throws IOException {
         ByteArrayOutputStream message = new ByteArrayOutputStream();
         message.write(0x81);
         if (payload.length < 126) {

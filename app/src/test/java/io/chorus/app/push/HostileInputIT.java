@@ -1,0 +1,383 @@
+package io.chorus.app.push;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.chorus.app.Api;
+import io.chorus.app.Api.Response;
+import io.chorus.app.ChorusIT;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * Hostile clients against the whole app: a foreign Origin, more sessions than a user may hold, a token that
+ * expires mid-session, a {@code selector} header, and random bytes and random JSON at the STOMP endpoint and every
+ * REST endpoint for a bounded time. Each gets a clear refusal, nothing is stored, and a bystander's subscription
+ * keeps working.
+ */
+@ChorusIT
+@TestPropertySource(
+        properties = {"chorus.push.allowed-origins=http://chat.example", "chorus.push.max-sessions-per-user=3"})
+class HostileInputIT {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Duration FUZZ_TIME = Duration.ofSeconds(8);
+
+    @LocalServerPort
+    int port;
+
+    Api api;
+    String alice;
+    String group;
+    StompClient bystanderClient;
+    List<StompClient.Frame> bystander;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        api = new Api(port);
+        alice = api.token("alice");
+        group = "hostile-" + UUID.randomUUID().toString().substring(0, 8);
+        api.createOpenGroup(alice, group, "Hostile");
+        bystanderClient = new StompClient(port);
+        bystander = bystanderClient.connect(alice).subscribe(group, 0L);
+        await().atMost(Duration.ofSeconds(10)).until(() -> bystander.size() == 1);
+    }
+
+    @AfterEach
+    void bystanderIsUnaffected() {
+        // a message sent after the hostile traffic still reaches the bystander, in order
+        Response sent = api.post(
+                alice, "/api/groups/" + group + "/messages", Map.of("clientMessageId", "after", "text", "still here"));
+        assertThat(sent.status()).isEqualTo(201);
+        long seq = sent.body().get("seq").asLong();
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() ->
+                        assertThat(bystander.get(bystander.size() - 1).seq()).isEqualTo(seq));
+        assertThat(bystander.stream().map(StompClient.Frame::seq).toList())
+                .isSortedAccordingTo(Long::compare)
+                .doesNotHaveDuplicates();
+        bystanderClient.close();
+    }
+
+    @Test
+    void aHandshakeFromAForeignOriginIsRefused() throws IOException {
+        assertThatThrownBy(() -> RawStomp.open(port, 0, "http://evil.example"))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("403");
+        try (RawStomp allowed = RawStomp.open(port, 0, "http://chat.example")) {
+            allowed.sendFrame(connect(alice));
+            assertThat(allowed.readUntil("\0")).startsWith("CONNECTED");
+        }
+    }
+
+    @Test
+    void oneSessionMoreThanAUserMayHoldIsRefusedAndAdmittedOnceOneCloses() throws IOException {
+        String mallory = api.token("mallory");
+        List<RawStomp> sessions = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                RawStomp session = RawStomp.open(port);
+                sessions.add(session);
+                session.sendFrame(connect(mallory));
+                assertThat(session.readUntil("\0")).startsWith("CONNECTED");
+            }
+
+            // when a fourth comes
+            try (RawStomp fourth = RawStomp.open(port)) {
+                fourth.sendFrame(connect(mallory));
+
+                // then
+                assertThat(fourth.readUntil("\0")).startsWith("ERROR").contains("too many sessions of user mallory");
+                assertThat(fourth.closedWithin(Duration.ofSeconds(5))).isTrue();
+            }
+
+            // and once one of the three is gone, a new one is let in
+            sessions.remove(0).close();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                try (RawStomp again = RawStomp.open(port)) {
+                    again.sendFrame(connect(mallory));
+                    assertThat(again.readUntil("\0")).startsWith("CONNECTED");
+                }
+            });
+        } finally {
+            for (RawStomp session : sessions) {
+                session.close();
+            }
+        }
+    }
+
+    @Test
+    void aSessionEndsWhenItsTokenExpires() throws IOException {
+        // given a session whose token expires in three seconds
+        String shortLived = StompPushIT.token("alice", Instant.now().plusSeconds(3));
+        try (RawStomp session = RawStomp.open(port)) {
+            session.sendFrame(connect(shortLived));
+            assertThat(session.readUntil("\0")).startsWith("CONNECTED");
+            session.sendFrame("SUBSCRIBE\nid:s-1\ndestination:/topic/groups." + group + "\n\n");
+
+            // then it is told so and closed
+            await().atMost(Duration.ofSeconds(15))
+                    .untilAsserted(() -> assertThat(session.readUntil("\0"))
+                            .startsWith("ERROR")
+                            .contains("token expired"));
+            assertThat(session.closedWithin(Duration.ofSeconds(5))).isTrue();
+        }
+    }
+
+    @Test
+    void aSelectorHeaderIsRefused() throws IOException {
+        for (String destination : List.of("/topic/groups." + group + ".typing", "/topic/groups." + group)) {
+            try (RawStomp session = RawStomp.open(port)) {
+                session.sendFrame(connect(alice));
+                assertThat(session.readUntil("\0")).startsWith("CONNECTED");
+                session.sendFrame("SUBSCRIBE\nid:s-1\ndestination:" + destination
+                        + "\nselector:T(java.lang.Runtime).getRuntime().exec('true')\n\n");
+                assertThat(session.readUntil("\0")).startsWith("ERROR").contains("selector header is not supported");
+                assertThat(session.closedWithin(Duration.ofSeconds(5))).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void randomBytesAndFramesAtTheStompEndpointStoreNothingAndBreakNothing() throws Exception {
+        // given
+        String before = streamHead();
+        Random random = new Random(42);
+        long deadline = System.nanoTime() + FUZZ_TIME.toNanos();
+        int attempts = 0;
+
+        // when raw connections send random bytes, random frames, and random frames after a valid CONNECT
+        while (System.nanoTime() < deadline) {
+            try (RawStomp session = RawStomp.open(port)) {
+                // a frame without its end leaves the server waiting for more: do not wait with it
+                session.readTimeout(Duration.ofMillis(500));
+                session.sendText(
+                        switch (attempts % 3) {
+                            case 0 -> randomBytes(random);
+                            case 1 -> randomFrame(random).getBytes(StandardCharsets.UTF_8);
+                            default -> {
+                                session.sendFrame(connect(alice));
+                                session.readUntil("\0");
+                                yield randomFrame(random).getBytes(StandardCharsets.UTF_8);
+                            }
+                        });
+                session.closedWithin(Duration.ofMillis(200));
+            } catch (IOException e) {
+                // a refused or reset connection is a fine answer to garbage
+            }
+            attempts++;
+        }
+
+        // then nothing was stored and the server serves on
+        assertThat(attempts).isGreaterThan(20);
+        assertThat(streamHead()).isEqualTo(before);
+        assertThat(api.call("GET", "/actuator/health", null, null).status()).isEqualTo(200);
+    }
+
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void randomJsonAndBytesAtEveryRestEndpointAreRefusedWithProblemDetailsAndStoreNothing(CapturedOutput log)
+            throws Exception {
+        // given a user who belongs to no group, and group ids that do not exist
+        String mallory = api.token("mallory");
+        String before = streamHead();
+        Random random = new Random(7);
+        String[][] endpoints = {
+            {"POST", "/api/groups"},
+            {"POST", "/api/groups/{g}/join"},
+            {"POST", "/api/groups/{g}/leave"},
+            {"POST", "/api/groups/{g}/members"},
+            {"DELETE", "/api/groups/{g}/members/{u}?ban={x}"},
+            {"DELETE", "/api/groups/{g}/bans/{u}"},
+            {"PUT", "/api/groups/{g}/members/{u}/role"},
+            {"GET", "/api/groups/{g}"},
+            {"GET", "/api/me/groups"},
+            {"POST", "/api/groups/{g}/messages"},
+            {"GET", "/api/groups/{g}/messages?after={x}&limit={x}"},
+            {"GET", "/api/groups/{g}/messages?before={x}"},
+            {"PATCH", "/api/groups/{g}/messages/{x}"},
+            {"DELETE", "/api/groups/{g}/messages/{x}"},
+            {"POST", "/api/groups/{g}/read"},
+            {"GET", "/api/events?after={x}&limit={x}"},
+            {"POST", "/api/admin/projections/{x}/replay"}
+        };
+        long deadline = System.nanoTime() + FUZZ_TIME.toNanos();
+        int calls = 0;
+        List<String> serverErrors = new ArrayList<>();
+
+        // when
+        while (System.nanoTime() < deadline) {
+            String[] endpoint = endpoints[random.nextInt(endpoints.length)];
+            String path = endpoint[1]
+                    .replace("{g}", "nope-" + random.nextInt(1_000_000))
+                    .replace("{u}", random.nextBoolean() ? "bob" : "%00%ff")
+                    .replace("{x}", cursor(random));
+            byte[] body = random.nextInt(4) == 0
+                    ? randomBytes(random)
+                    : randomJson(random).getBytes(StandardCharsets.UTF_8);
+            HttpResponse<String> response;
+            try {
+                response = HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                                .method(endpoint[0], HttpRequest.BodyPublishers.ofByteArray(body))
+                                .header("Content-Type", "application/json")
+                                .header("Authorization", "Bearer " + mallory)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+            } catch (IllegalArgumentException e) {
+                continue; // a path the HTTP client itself refuses to send
+            }
+            calls++;
+            if (response.statusCode() >= 500) {
+                serverErrors.add(endpoint[0] + " " + path + " → " + response.statusCode() + " " + response.body());
+            } else if (response.statusCode() >= 400 || !endpoint[0].equals("GET")) {
+                // a read may find nothing wrong (an empty page); anything else is refused, as a problem detail
+                assertThat(response.statusCode()).as("%s %s", endpoint[0], path).isBetween(400, 499);
+                assertThat(response.headers().firstValue("Content-Type").orElse(""))
+                        .as("%s %s", endpoint[0], path)
+                        .startsWith("application/problem+json");
+            }
+        }
+
+        // then
+        assertThat(calls).isGreaterThan(50);
+        assertThat(serverErrors).isEmpty();
+        assertThat(streamHead()).isEqualTo(before);
+        // and the log holds no stack trace for them
+        assertThat(log.getAll()).doesNotContain("AggregateNotFoundException").doesNotContain("\tat org.");
+    }
+
+    private static String connect(String token) {
+        return "CONNECT\naccept-version:1.2\nhost:localhost\nAuthorization:Bearer " + token + "\n\n";
+    }
+
+    /** The event stream's position after its last event: unchanged if and only if nothing was stored. */
+    private String streamHead() {
+        String integrator = api.token("etl", "chorus:integrator");
+        String after = null;
+        while (true) {
+            Response page = api.call(
+                    "GET", "/api/events?limit=1000" + (after == null ? "" : "&after=" + after), integrator, null);
+            if (page.body().get("events").isEmpty()) {
+                return after;
+            }
+            after = page.body().get("next").asText();
+        }
+    }
+
+    private static byte[] randomBytes(Random random) {
+        byte[] bytes = new byte[1 + random.nextInt(300)];
+        random.nextBytes(bytes);
+        return bytes;
+    }
+
+    private static final String[] COMMANDS = {
+        "CONNECT",
+        "SEND",
+        "SUBSCRIBE",
+        "UNSUBSCRIBE",
+        "ACK",
+        "NACK",
+        "BEGIN",
+        "COMMIT",
+        "ABORT",
+        "DISCONNECT",
+        "STOMP",
+        "MESSAGE",
+        "ERROR",
+        "",
+        "X\u0000Y"
+    };
+    private static final String[] HEADERS = {
+        "destination",
+        "id",
+        "receipt",
+        "content-length",
+        "from-seq",
+        "selector",
+        "Authorization",
+        "heart-beat",
+        "accept-version",
+        "content-type",
+        ""
+    };
+
+    private static String randomFrame(Random random) {
+        StringBuilder frame = new StringBuilder(COMMANDS[random.nextInt(COMMANDS.length)]).append('\n');
+        for (int i = random.nextInt(5); i > 0; i--) {
+            frame.append(HEADERS[random.nextInt(HEADERS.length)])
+                    .append(random.nextBoolean() ? ":" : "")
+                    .append(randomText(random))
+                    .append('\n');
+        }
+        frame.append('\n').append(randomText(random));
+        return random.nextBoolean() ? frame.append('\0').toString() : frame.toString();
+    }
+
+    private static String randomText(Random random) {
+        StringBuilder text = new StringBuilder();
+        for (int i = random.nextInt(40); i > 0; i--) {
+            text.append((char) (random.nextBoolean() ? 32 + random.nextInt(95) : random.nextInt(0x3000)));
+        }
+        return text.toString();
+    }
+
+    /** Random JSON that never names the field a successful request of these endpoints needs first. */
+    private static String randomJson(Random random) {
+        String[] keys = {"text", "role", "userId", "seq", "visibility", "groupId", "replyToSeq", "scopes", "x", ""};
+        StringBuilder json = new StringBuilder("{");
+        for (int i = random.nextInt(4); i > 0; i--) {
+            json.append('"')
+                    .append(keys[random.nextInt(keys.length)])
+                    .append("\":")
+                    .append(randomValue(random, 0));
+            if (i > 1) {
+                json.append(',');
+            }
+        }
+        String text = json.append('}').toString();
+        return random.nextInt(5) == 0 ? text.substring(0, random.nextInt(text.length())) : text;
+    }
+
+    private static String randomValue(Random random, int depth) {
+        return switch (random.nextInt(depth > 1 ? 5 : 7)) {
+            case 0 -> Long.toString(random.nextLong());
+            case 1 -> "\"" + randomText(random).replace("\\", "").replace("\"", "") + "\"";
+            case 2 -> random.nextBoolean() ? "true" : "null";
+            case 3 -> "1e999";
+            case 4 -> "-0.5";
+            case 5 -> "[" + randomValue(random, depth + 1) + "]";
+            default -> "{\"a\":" + randomValue(random, depth + 1) + "}";
+        };
+    }
+
+    private static String cursor(Random random) {
+        return switch (random.nextInt(5)) {
+            case 0 -> "-1";
+            case 1 -> "99999999999999999999";
+            case 2 -> "abc";
+            case 3 -> "%20";
+            default -> Long.toString(random.nextInt(1000));
+        };
+    }
+}

@@ -1,0 +1,100 @@
+package io.chorus.push;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+import org.springframework.web.socket.messaging.SessionDisconnectEvent;
+
+/**
+ * Limits on a connection's life: at most {@code chorus.push.max-sessions-per-user} STOMP sessions per user on this
+ * node (one more CONNECT is refused), and a session ends when its token expires (an ERROR frame says so; the client
+ * reconnects with a new token and resumes from its last seq).
+ */
+@Component
+class SessionGuard implements DisposableBean {
+
+    private final int maxSessionsPerUser;
+    private final ObjectProvider<GroupSubscriptions> subscriptions;
+    private final Map<String, Set<String>> sessionsByUser = new ConcurrentHashMap<>();
+    private final Map<String, Connected> bySession = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService expiries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "push-token-expiry");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private record Connected(String userId, ScheduledFuture<?> expiry) {}
+
+    SessionGuard(PushProperties properties, ObjectProvider<GroupSubscriptions> subscriptions) {
+        this.maxSessionsPerUser = properties.maxSessionsPerUser();
+        this.subscriptions = subscriptions;
+    }
+
+    /**
+     * Admits a CONNECT of the user, its token valid until {@code expiresAt} (null: no expiry).
+     *
+     * @throws StompSecurityInterceptor.Refused when the user has as many sessions as allowed
+     */
+    void connected(String sessionId, String userId, Instant expiresAt) {
+        Set<String> sessions = sessionsByUser.computeIfAbsent(userId, user -> ConcurrentHashMap.newKeySet());
+        synchronized (sessions) {
+            if (!sessions.contains(sessionId) && sessions.size() >= maxSessionsPerUser) {
+                throw new StompSecurityInterceptor.Refused("too many sessions of user " + userId + ": at most "
+                        + maxSessionsPerUser + " at once on this node");
+            }
+            sessions.add(sessionId);
+        }
+        ScheduledFuture<?> expiry = null;
+        if (expiresAt != null) {
+            long delay = Math.max(0, Duration.between(Instant.now(), expiresAt).toMillis());
+            expiry = expiries.schedule(() -> expire(sessionId), delay, TimeUnit.MILLISECONDS);
+        }
+        Connected previous = bySession.put(sessionId, new Connected(userId, expiry));
+        if (previous != null && previous.expiry() != null) {
+            previous.expiry().cancel(false);
+        }
+    }
+
+    private void expire(String sessionId) {
+        if (bySession.containsKey(sessionId)) {
+            subscriptions
+                    .getObject()
+                    .refuse(sessionId, "the token expired; reconnect with a new token and resume from your last seq");
+        }
+    }
+
+    @EventListener
+    void disconnected(SessionDisconnectEvent event) {
+        Connected connected = bySession.remove(event.getSessionId());
+        if (connected == null) {
+            return;
+        }
+        if (connected.expiry() != null) {
+            connected.expiry().cancel(false);
+        }
+        Set<String> sessions = sessionsByUser.get(connected.userId());
+        if (sessions != null) {
+            synchronized (sessions) {
+                sessions.remove(event.getSessionId());
+                if (sessions.isEmpty()) {
+                    sessionsByUser.remove(connected.userId());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void destroy() {
+        expiries.shutdownNow();
+    }
+}
