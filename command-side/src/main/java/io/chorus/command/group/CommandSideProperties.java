@@ -15,5 +15,5 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record CommandSideProperties(
         @DefaultValue("4000") int maxTextLength,
         @DefaultValue("2000") int snapshotThreshold,
-        @DefaultValue("5") int commandRetries,
+        @DefaultValue("10") int commandRetries,
         @DefaultValue("1000") int cachedGroups) {}
