@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chorus.app.Api;
 import io.chorus.app.Api.Response;
+import io.chorus.app.TestRedis;
+import io.chorus.app.invariants.InvariantChecker;
 import io.chorus.app.process.ChorusProcess;
 import io.chorus.app.push.StompClient;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -256,6 +258,37 @@ class ClusterIT {
                             LongStream.rangeClosed(1, last).boxed().toList());
         }
         clients.forEach(StompClient::close);
+
+        // and the invariant checker agrees: store, history, Redis window and the survivors' subscribers
+        InvariantChecker checker = new InvariantChecker(
+                survivor,
+                integrator,
+                postgres.getJdbcUrl("postgres", "postgres"),
+                "postgres",
+                "",
+                "redis://127.0.0.1:" + TestRedis.port());
+        List<InvariantChecker.Ack> acks = all.entrySet().stream()
+                .map(ack -> new InvariantChecker.Ack(group, "alice", ack.getKey(), ack.getValue()))
+                .toList();
+        List<InvariantChecker.Subscriber> subscribers = survivors.stream()
+                .map(node -> new InvariantChecker.Subscriber(
+                        node.name(),
+                        group,
+                        0,
+                        received.get(node.name()).stream()
+                                .map(StompClient.Frame::seq)
+                                .toList()))
+                .toList();
+        InvariantChecker.Report report = checker.check(acks, subscribers);
+        System.out.println("cluster: invariants\n" + report);
+        assertThat(report.violations()).isEmpty();
+        // (a checker that cannot fail proves nothing: a made-up acknowledgement and a subscriber with a gap)
+        InvariantChecker.Report broken = checker.check(
+                List.of(new InvariantChecker.Ack(group, "alice", "never-sent", last + 1)),
+                List.of(new InvariantChecker.Subscriber("gappy", group, 0, List.of(1L, 3L))));
+        assertThat(broken.violations())
+                .anyMatch(v -> v.contains("never-sent") && v.contains("not in the event store"))
+                .anyMatch(v -> v.contains("subscriber gappy"));
     }
 
     /**
