@@ -4,8 +4,9 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
 /**
- * The query side on its own: the projections, the history and group reads, the integrator event stream and the admin API. Run from the app's jar: {@code java -Dloader.main=io.chorus.query.QuerySideApplication -jar chorus-app.jar} (README,
- * Distributed mode).
+ * The query side on its own: the projections, the history and group reads, the integrator event stream and the
+ * admin API. Run from the app's jar: {@code java -Dloader.main=io.chorus.query.QuerySideApplication -jar chorus-
+ * app.jar} (README, Distributed mode).
  */
 @SpringBootApplication(
         scanBasePackages = {
