@@ -7,12 +7,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chorus.app.Api;
 import io.chorus.app.Api.Response;
 import io.chorus.app.TestRedis;
-import io.chorus.app.invariants.InvariantChecker;
 import io.chorus.app.process.ChorusProcess;
 import io.chorus.app.push.StompClient;
+import io.chorus.invariants.InvariantChecker;
+import io.chorus.invariants.InvariantCheckerCli;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -260,13 +264,10 @@ class ClusterIT {
         clients.forEach(StompClient::close);
 
         // and the invariant checker agrees: store, history, Redis window and the survivors' subscribers
-        InvariantChecker checker = new InvariantChecker(
-                survivor,
-                integrator,
-                postgres.getJdbcUrl("postgres", "postgres"),
-                "postgres",
-                "",
-                "redis://127.0.0.1:" + TestRedis.port());
+        String base = "http://localhost:" + survivors.get(0).port();
+        String jdbc = postgres.getJdbcUrl("postgres", "postgres");
+        String redis = "redis://127.0.0.1:" + TestRedis.port();
+        InvariantChecker checker = new InvariantChecker(base, integrator, jdbc, "postgres", "", redis);
         List<InvariantChecker.Ack> acks = all.entrySet().stream()
                 .map(ack -> new InvariantChecker.Ack(group, "alice", ack.getKey(), ack.getValue()))
                 .toList();
@@ -289,6 +290,43 @@ class ClusterIT {
         assertThat(broken.violations())
                 .anyMatch(v -> v.contains("never-sent") && v.contains("not in the event store"))
                 .anyMatch(v -> v.contains("subscriber gappy"));
+
+        // the command-line form reads the same from files: the real acknowledgements hold, a made-up one does not
+        Path acksFile = dir.resolve("acks.jsonl");
+        Files.write(
+                acksFile,
+                acks.stream()
+                        .map(ack -> String.format(
+                                "{\"groupId\":\"%s\",\"senderId\":\"alice\",\"clientMessageId\":\"%s\",\"seq\":%d}",
+                                group, ack.clientMessageId(), ack.seq()))
+                        .toList());
+        Path madeUp = dir.resolve("made-up.jsonl");
+        Files.writeString(
+                madeUp,
+                "{\"groupId\":\"" + group + "\",\"senderId\":\"alice\",\"clientMessageId\":\"never\",\"seq\":1}\n");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        String[] cli = {
+            "--base",
+            base,
+            "--token",
+            integrator,
+            "--jdbc",
+            jdbc,
+            "--db-user",
+            "postgres",
+            "--db-password",
+            "",
+            "--redis",
+            redis,
+            "--acks",
+            acksFile.toString()
+        };
+        assertThat(InvariantCheckerCli.run(cli, new PrintStream(out), System.err))
+                .isZero();
+        assertThat(out.toString()).contains("violations: none");
+        cli[cli.length - 1] = madeUp.toString();
+        assertThat(InvariantCheckerCli.run(cli, new PrintStream(new ByteArrayOutputStream()), System.err))
+                .isEqualTo(1);
     }
 
     /**

@@ -1,9 +1,14 @@
-package io.chorus.app.invariants;
+package io.chorus.invariants;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chorus.app.Api;
-import io.chorus.app.Api.Response;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -59,8 +64,9 @@ public final class InvariantChecker {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private final Api api;
+    private final String baseUrl;
     private final String integratorToken;
     private final String jdbcUrl;
     private final String jdbcUser;
@@ -68,18 +74,18 @@ public final class InvariantChecker {
     private final String redisAddress;
 
     /**
-     * @param api the app (any node), for the event stream
+     * @param baseUrl the app (any node), for the event stream: {@code http://host:port}
      * @param integratorToken a token with the scope {@code chorus:integrator}
      * @param redisAddress {@code redis://host:port}
      */
     public InvariantChecker(
-            Api api,
+            String baseUrl,
             String integratorToken,
             String jdbcUrl,
             String jdbcUser,
             String jdbcPassword,
             String redisAddress) {
-        this.api = api;
+        this.baseUrl = baseUrl;
         this.integratorToken = integratorToken;
         this.jdbcUrl = jdbcUrl;
         this.jdbcUser = jdbcUser;
@@ -236,19 +242,31 @@ public final class InvariantChecker {
         List<JsonNode> events = new ArrayList<>();
         String after = null;
         while (true) {
-            Response page = api.call(
-                    "GET",
-                    "/api/events?groupId=" + group + "&limit=1000" + (after == null ? "" : "&after=" + after),
-                    integratorToken,
-                    null);
-            if (page.status() != 200) {
-                throw new IllegalStateException("the event stream answered " + page.status() + ": " + page.body());
+            String query = "groupId=" + URLEncoder.encode(group, StandardCharsets.UTF_8) + "&limit=1000"
+                    + (after == null ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
+            JsonNode page;
+            try {
+                HttpResponse<String> response = HTTP.send(
+                        HttpRequest.newBuilder(URI.create(baseUrl + "/api/events?" + query))
+                                .header("Authorization", "Bearer " + integratorToken)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException(
+                            "the event stream answered " + response.statusCode() + ": " + response.body());
+                }
+                page = JSON.readTree(response.body());
+            } catch (IOException e) {
+                throw new IllegalStateException("the event stream could not be read at " + baseUrl, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading the event stream", e);
             }
-            if (page.body().get("events").isEmpty()) {
+            if (page.get("events").isEmpty()) {
                 return events;
             }
-            page.body().get("events").forEach(events::add);
-            after = page.body().get("next").asText();
+            page.get("events").forEach(events::add);
+            after = page.get("next").asText();
         }
     }
 
