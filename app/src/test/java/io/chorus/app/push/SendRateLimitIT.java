@@ -4,15 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.chorus.app.Api;
+import io.chorus.app.ChorusApplication;
 import io.chorus.app.ChorusIT;
+import io.chorus.app.TestRedis;
 import io.chorus.app.push.StompClient.Connection;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.redisson.api.RedissonClient;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.context.TestPropertySource;
 
 /** The per-user send limit, one bucket in Redis for REST and STOMP sends alike. */
@@ -82,5 +92,59 @@ class SendRateLimitIT {
                                         Map.of("clientMessageId", "later", "text", "t"))
                                 .status()
                         == 201);
+    }
+
+    @Test
+    void aFloodThroughTwoNodesIsHeldByOneBucket() throws Exception {
+        // given a second node with the same limit, on the same PostgreSQL and Redis
+        try (ConfigurableApplicationContext second = new SpringApplicationBuilder(ChorusApplication.class)
+                .profiles("it")
+                .initializers(new TestRedis.Initializer())
+                .run(
+                        "--server.port=0",
+                        "--chorus.rate-limit.sends.per-second=1",
+                        "--chorus.rate-limit.sends.burst=5")) {
+            Api a = new Api(port);
+            Api b = new Api(Integer.parseInt(second.getEnvironment().getProperty("local.server.port")));
+            String user = "flood-" + UUID.randomUUID().toString().substring(0, 6);
+            String token = a.token(user);
+            String group = "flood-" + UUID.randomUUID().toString().substring(0, 8);
+            a.createOpenGroup(token, group, "F");
+
+            // when the user floods both nodes at once, 15 sends each
+            long start = System.nanoTime();
+            ExecutorService flood = Executors.newFixedThreadPool(2);
+            List<Future<List<Api.Response>>> nodes = new ArrayList<>();
+            for (Api node : List.of(a, b)) {
+                nodes.add(flood.submit(() -> {
+                    List<Api.Response> answers = new ArrayList<>();
+                    for (int i = 0; i < 15; i++) {
+                        answers.add(node.post(
+                                token,
+                                "/api/groups/" + group + "/messages",
+                                Map.of("clientMessageId", UUID.randomUUID().toString(), "text", "flood")));
+                    }
+                    return answers;
+                }));
+            }
+            List<Api.Response> answers = new ArrayList<>();
+            for (Future<List<Api.Response>> node : nodes) {
+                answers.addAll(node.get(60, TimeUnit.SECONDS));
+            }
+            flood.shutdown();
+            double seconds = (System.nanoTime() - start) / 1e9;
+
+            // then one bucket held for both: the burst plus the refill over the flood's time, not twice that
+            long accepted = answers.stream().filter(r -> r.status() == 201).count();
+            assertThat(answers).allSatisfy(r -> assertThat(r.status()).isIn(201, 429));
+            assertThat(accepted).isBetween(5L, 5L + (long) Math.ceil(seconds) + 1);
+            assertThat(answers.stream().filter(r -> r.status() == 429))
+                    .allSatisfy(r -> assertThat(r.header("Retry-After")).isNotNull());
+            // and only what was accepted is stored
+            assertThat(a.call("GET", "/api/groups/" + group + "/messages?limit=100", token, null)
+                            .body()
+                            .get("messages"))
+                    .hasSize((int) accepted);
+        }
     }
 }
