@@ -2,6 +2,7 @@ package io.chorus.push;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,13 +47,19 @@ class SessionGuard implements DisposableBean {
      * @throws StompSecurityInterceptor.Refused when the user has as many sessions as allowed
      */
     void connected(String sessionId, String userId, Instant expiresAt) {
-        Set<String> sessions = sessionsByUser.computeIfAbsent(userId, user -> ConcurrentHashMap.newKeySet());
-        synchronized (sessions) {
-            if (!sessions.contains(sessionId) && sessions.size() >= maxSessionsPerUser) {
-                throw new StompSecurityInterceptor.Refused("too many sessions of user " + userId + ": at most "
-                        + maxSessionsPerUser + " at once on this node");
+        boolean[] admitted = {false};
+        // one atomic step per user: a concurrent disconnect cannot drop the set this session is added to
+        sessionsByUser.compute(userId, (user, sessions) -> {
+            Set<String> current = sessions == null ? new HashSet<>() : sessions;
+            if (current.contains(sessionId) || current.size() < maxSessionsPerUser) {
+                current.add(sessionId);
+                admitted[0] = true;
             }
-            sessions.add(sessionId);
+            return current;
+        });
+        if (!admitted[0]) {
+            throw new StompSecurityInterceptor.Refused("too many sessions of user " + userId + ": at most "
+                    + maxSessionsPerUser + " at once on this node");
         }
         ScheduledFuture<?> expiry = null;
         if (expiresAt != null) {
@@ -76,21 +83,20 @@ class SessionGuard implements DisposableBean {
     @EventListener
     void disconnected(SessionDisconnectEvent event) {
         Connected connected = bySession.remove(event.getSessionId());
-        if (connected == null) {
-            return;
-        }
-        if (connected.expiry() != null) {
+        if (connected != null && connected.expiry() != null) {
             connected.expiry().cancel(false);
         }
-        Set<String> sessions = sessionsByUser.get(connected.userId());
-        if (sessions != null) {
-            synchronized (sessions) {
-                sessions.remove(event.getSessionId());
-                if (sessions.isEmpty()) {
-                    sessionsByUser.remove(connected.userId());
-                }
-            }
+        // the session's user also when it closed while its CONNECT was still being admitted
+        String userId = connected != null
+                ? connected.userId()
+                : event.getUser() != null ? event.getUser().getName() : null;
+        if (userId == null) {
+            return;
         }
+        sessionsByUser.computeIfPresent(userId, (user, sessions) -> {
+            sessions.remove(event.getSessionId());
+            return sessions.isEmpty() ? null : sessions;
+        });
     }
 
     @Override
