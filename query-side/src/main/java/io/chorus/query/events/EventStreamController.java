@@ -48,10 +48,10 @@ class EventStreamController {
     @GetMapping(path = "/api/events", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> poll(
             @RequestParam(required = false) String after,
-            @RequestParam(required = false) String limit,
+            @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String groupId,
             @RequestParam(required = false) String type,
-            @RequestParam(required = false) String wait)
+            @RequestParam(required = false) Integer wait)
             throws InterruptedException {
         TrackingToken from;
         try {
@@ -59,12 +59,13 @@ class EventStreamController {
         } catch (IllegalArgumentException e) {
             return Problems.badField("after", e.getMessage());
         }
-        Integer size = number(limit, DEFAULT_LIMIT, 1, properties.maxLimit());
-        if (size == null) {
+        // not a number: the shared type-mismatch answer (ProblemHandler) names the parameter
+        int size = limit == null ? DEFAULT_LIMIT : limit;
+        if (size < 1 || size > properties.maxLimit()) {
             return Problems.badField("limit", "must be a whole number from 1 to " + properties.maxLimit());
         }
-        Integer waitSeconds = number(wait, 0, 0, (int) MAX_WAIT_SECONDS);
-        if (waitSeconds == null) {
+        int waitSeconds = wait == null ? 0 : wait;
+        if (waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
             return Problems.badField("wait", "must be a whole number of seconds from 0 to " + MAX_WAIT_SECONDS);
         }
         EventFilter.Parsed filter = EventFilter.parse(groupId, type);
@@ -130,19 +131,6 @@ class EventStreamController {
             return ResponseEntity.ok()
                     .contentType(MediaType.parseMediaType("application/schema+json"))
                     .body(in.readAllBytes());
-        }
-    }
-
-    /** The parameter as a number within bounds; the default when absent; null when it is not one. */
-    private static Integer number(String text, int absent, int min, int max) {
-        if (text == null) {
-            return absent;
-        }
-        try {
-            int value = Integer.parseInt(text.trim());
-            return value < min || value > max ? null : value;
-        } catch (NumberFormatException e) {
-            return null;
         }
     }
 }
