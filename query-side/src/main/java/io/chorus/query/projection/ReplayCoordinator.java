@@ -76,6 +76,9 @@ public class ReplayCoordinator implements SmartLifecycle {
     private volatile ScheduledExecutorService executor;
     private volatile ExecutorService bulkExecutor;
 
+    /** Events live in Axon Server (the distributed mode), not in PostgreSQL's event table. */
+    private final boolean axonServer;
+
     public ReplayCoordinator(
             ProjectionSlots slots,
             EventProcessingConfiguration processing,
@@ -92,6 +95,7 @@ public class ReplayCoordinator implements SmartLifecycle {
         this.tokenStore = tokenStore;
         this.transactions = transactions;
         this.environment = environment;
+        this.axonServer = environment.getProperty("axon.axonserver.enabled", Boolean.class, false);
         slotProjections.forEach(p -> projections.put(SlotProjection.processorName(p.projection(), p.slot()), p));
     }
 
@@ -249,8 +253,9 @@ public class ReplayCoordinator implements SmartLifecycle {
 
     /** The global index of the newest event in the store. */
     private long headIndex() {
-        if (eventStore.createHeadToken() instanceof GlobalSequenceTrackingToken head) {
-            // Axon Server's stream (the distributed mode): its head is the last event's index
+        if (axonServer && eventStore.createHeadToken() instanceof GlobalSequenceTrackingToken head) {
+            // Axon Server's stream (the distributed mode): its head is the last event's index; on PostgreSQL the
+            // head token (a commit-order horizon) would cost a query and carry no index
             return head.getGlobalIndex();
         }
         return jdbc.queryForObject("select coalesce(max(global_index), 0) from domain_event_entry", Long.class);
