@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -50,6 +51,31 @@ public final class Api {
         if (created.status() != 201) {
             throw new IllegalStateException(
                     "creating group " + groupId + " answered " + created.status() + ": " + created.body());
+        }
+    }
+
+    /** What the integrator stream holds: its events (matching {@code filter}, e.g. {@code groupId=g}) and where it ends. */
+    public record Events(List<JsonNode> events, String next) {}
+
+    /** Reads the integrator stream from its first event to its end, a thousand at a time. */
+    public Events events(String integratorToken, String filter) {
+        List<JsonNode> events = new ArrayList<>();
+        String after = null;
+        while (true) {
+            Response page = call(
+                    "GET",
+                    "/api/events?limit=1000" + (filter.isEmpty() ? "" : "&" + filter)
+                            + (after == null ? "" : "&after=" + after),
+                    integratorToken,
+                    null);
+            if (page.status() != 200) {
+                throw new IllegalStateException("the event stream answered " + page.status() + ": " + page.body());
+            }
+            if (page.body().get("events").isEmpty()) {
+                return new Events(events, after);
+            }
+            page.body().get("events").forEach(events::add);
+            after = page.body().get("next").asText();
         }
     }
 

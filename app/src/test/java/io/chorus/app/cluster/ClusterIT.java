@@ -214,21 +214,7 @@ class ClusterIT {
         all.putAll(duringKill);
         Api survivor = survivors.get(0).api();
         String integrator = survivor.token("etl", "chorus:integrator");
-        List<JsonNode> events = new ArrayList<>();
-        String after = null;
-        while (true) {
-            Response page = survivor.call(
-                    "GET",
-                    "/api/events?groupId=" + group + "&limit=1000" + (after == null ? "" : "&after=" + after),
-                    integrator,
-                    null);
-            assertThat(page.status()).isEqualTo(200);
-            if (page.body().get("events").isEmpty()) {
-                break;
-            }
-            page.body().get("events").forEach(events::add);
-            after = page.body().get("next").asText();
-        }
+        List<JsonNode> events = survivor.events(integrator, "groupId=" + group).events();
         long last = events.size();
         assertThat(events.stream().map(e -> e.get("seq").asLong()))
                 .containsExactlyElementsOf(
