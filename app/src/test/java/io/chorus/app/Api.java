@@ -100,7 +100,9 @@ public final class Api {
             String raw = body == null ? "" : body instanceof String s ? s : JSON.writeValueAsString(body);
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
                     .method(method, HttpRequest.BodyPublishers.ofString(raw))
-                    .header("Content-Type", "application/json");
+                    .header("Content-Type", "application/json")
+                    // a node that hangs (its database restarting) answers nothing; a caller must get its turn back
+                    .timeout(java.time.Duration.ofSeconds(60));
             if (token != null) {
                 request.header("Authorization", "Bearer " + token);
             }

@@ -51,15 +51,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterIT {
 
-    /** A dead node's segments are free after 5 s, and survivors look for free ones every second. */
-    private static final String[] FAST_FAILOVER = {
-        "--axon.eventhandling.tokenstore.claim-timeout=5s",
-        "--axon.eventhandling.processors.history-a.token-claim-interval=1",
-        "--axon.eventhandling.processors.history-b.token-claim-interval=1",
-        "--axon.eventhandling.processors.recent-a.token-claim-interval=1",
-        "--axon.eventhandling.processors.recent-b.token-claim-interval=1"
-    };
-
     @TempDir
     static Path dir;
 
@@ -72,10 +63,10 @@ class ClusterIT {
                 .setDataDirectory(dir.resolve("postgres"))
                 .setServerConfig("max_connections", "300")
                 .start();
-        nodes.add(ChorusProcess.start("node-1", null, postgres, FAST_FAILOVER));
+        nodes.add(ChorusProcess.start("node-1", null, postgres, ChorusProcess.FAST_FAILOVER));
         // the first node has migrated the schema; the others start together
-        ChorusProcess second = ChorusProcess.launch("node-2", null, postgres, FAST_FAILOVER);
-        ChorusProcess third = ChorusProcess.launch("node-3", null, postgres, FAST_FAILOVER);
+        ChorusProcess second = ChorusProcess.launch("node-2", null, postgres, ChorusProcess.FAST_FAILOVER);
+        ChorusProcess third = ChorusProcess.launch("node-3", null, postgres, ChorusProcess.FAST_FAILOVER);
         second.awaitReady();
         third.awaitReady();
         nodes.add(second);

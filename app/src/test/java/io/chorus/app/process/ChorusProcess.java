@@ -23,6 +23,15 @@ import java.util.List;
 public record ChorusProcess(String name, Process process, int port, Api api) {
 
     public static final String SECRET = "process-test-secret-of-at-least-32-bytes";
+    /** A dead node's segments are free after 5 s, and survivors look for free ones every second. */
+    public static final String[] FAST_FAILOVER = {
+        "--axon.eventhandling.tokenstore.claim-timeout=5s",
+        "--axon.eventhandling.processors.history-a.token-claim-interval=1000",
+        "--axon.eventhandling.processors.history-b.token-claim-interval=1000",
+        "--axon.eventhandling.processors.recent-a.token-claim-interval=1000",
+        "--axon.eventhandling.processors.recent-b.token-claim-interval=1000"
+    };
+
     private static final Path JAR = Path.of("target", "chorus-app.jar");
 
     public long pid() {
@@ -87,6 +96,18 @@ public record ChorusProcess(String name, Process process, int port, Api api) {
                         return false;
                     }
                 });
+    }
+
+    /** Writes the process's threads to {@code target/process-<name>.threads} (jcmd), to see where a stuck node waits. */
+    public Path dumpThreads() throws IOException, InterruptedException {
+        Path dump = Path.of("target", "process-" + name + ".threads");
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        new ProcessBuilder(jcmd.toString(), Long.toString(pid()), "Thread.print")
+                .redirectErrorStream(true)
+                .redirectOutput(dump.toFile())
+                .start()
+                .waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        return dump;
     }
 
     /** Kills the process (SIGKILL) and waits for it to be gone. */

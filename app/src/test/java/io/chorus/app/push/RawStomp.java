@@ -16,7 +16,7 @@ import java.util.Base64;
  * STOMP over a WebSocket spoken by hand on a plain socket: to send what no well-behaved client sends (garbage,
  * oversized frames), to see ERROR frames as they are, and to stop reading (a slow consumer).
  */
-final class RawStomp implements AutoCloseable {
+public final class RawStomp implements AutoCloseable {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -36,7 +36,7 @@ final class RawStomp implements AutoCloseable {
     }
 
     /** With {@code receiveBuffer} > 0, the socket's receive buffer is that small (a slow reader fills it soon). */
-    static RawStomp open(int port, int receiveBuffer) throws IOException {
+    public static RawStomp open(int port, int receiveBuffer) throws IOException {
         return open(port, receiveBuffer, null);
     }
 
@@ -83,12 +83,12 @@ final class RawStomp implements AutoCloseable {
     }
 
     /** How long a read waits for the server before giving up (10 s unless set). */
-    void readTimeout(Duration timeout) throws IOException {
+    public void readTimeout(Duration timeout) throws IOException {
         socket.setSoTimeout((int) timeout.toMillis());
     }
 
     /** Sends one STOMP frame (the terminating NUL is added) as one masked text message. */
-    void sendFrame(String frame) throws IOException {
+    public void sendFrame(String frame) throws IOException {
         sendText((frame + "\0").getBytes(StandardCharsets.UTF_8));
     }
 
@@ -119,7 +119,7 @@ final class RawStomp implements AutoCloseable {
     }
 
     /** Reads until the text received holds {@code end}; returns the text up to it and keeps the rest. */
-    String readUntil(String end) throws IOException {
+    public String readUntil(String end) throws IOException {
         int at;
         while ((at = text.indexOf(end)) < 0) {
             if (!readMessage()) {

@@ -81,7 +81,7 @@ public final class StompClient implements AutoCloseable {
     /** One connection: its ERROR frames, transport failures and acks. */
     public final class Connection extends StompSessionHandlerAdapter {
         final List<String> errors = new CopyOnWriteArrayList<>();
-        final List<JsonNode> acks = new CopyOnWriteArrayList<>();
+        public final List<JsonNode> acks = new CopyOnWriteArrayList<>();
         final AtomicReference<Throwable> transportError = new AtomicReference<>();
         StompSession session;
 
@@ -106,7 +106,7 @@ public final class StompClient implements AutoCloseable {
             transportError.set(exception);
         }
 
-        boolean connected() {
+        public boolean connected() {
             return session != null && session.isConnected();
         }
 
@@ -137,7 +137,7 @@ public final class StompClient implements AutoCloseable {
         }
 
         /** Subscribes to the acks and waits until the server has it (an ack for a malformed probe comes back). */
-        void subscribeAcks() {
+        public void subscribeAcks() {
             session.subscribe("/user/queue/acks", new StompFrameHandler() {
                 @Override
                 public Type getPayloadType(StompHeaders headers) {
@@ -159,13 +159,13 @@ public final class StompClient implements AutoCloseable {
             acks.clear();
         }
 
-        void send(String groupId, String clientMessageId, String text) {
+        public void send(String groupId, String clientMessageId, String text) {
             session.send(
                     "/app/groups." + groupId + ".messages",
                     json(Map.of("clientMessageId", clientMessageId, "text", text)));
         }
 
-        void disconnect() {
+        public void disconnect() {
             if (connected()) {
                 session.disconnect();
             }

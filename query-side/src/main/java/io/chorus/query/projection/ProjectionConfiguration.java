@@ -11,7 +11,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * The processors of every projection slot: handlers of slot x of projection p go to processor {@code p-x} (settings
  * under {@code axon.eventhandling.processors.p-x}). A processor whose slot is neither active nor being built starts
- * at the head of the stream, so that it has nothing to do in the moment before {@link ReplayCoordinator} stops it.
+ * at the head of the stream, and handles nothing while its slot is unwanted: it runs only for the moment between
+ * Axon starting every processor and {@link ReplayCoordinator} stopping it, and new events keep coming meanwhile.
  */
 @Configuration
 public class ProjectionConfiguration {
@@ -42,6 +43,11 @@ public class ProjectionConfiguration {
                                                     ? ReplayToken.createReplayToken(
                                                             source.createHeadToken(), source.createTailToken())
                                                     : source.createHeadToken()));
+                    configurer.eventProcessing().registerHandlerInterceptor(name, c -> (unitOfWork, chain) -> {
+                        // Axon starts every processor, and a retired slot's processor runs until the
+                        // reconciler stops it: meanwhile it must not write into a slot that was emptied
+                        return slots.getObject().state(projection).wanted(slot) ? chain.proceed() : null;
+                    });
                     if (RETRIED_ON_FAILURE.contains(projection)) {
                         configurer
                                 .eventProcessing()

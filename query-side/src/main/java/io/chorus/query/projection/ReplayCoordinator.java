@@ -251,6 +251,18 @@ public class ReplayCoordinator implements SmartLifecycle {
         jdbc.update("delete from dead_letter_entry where processing_group = ?", name);
     }
 
+    /**
+     * Whether some node holds a segment of the slot's processor. Axon keeps a processor's error flag raised after an
+     * outage until it processes again, so a node whose segments other nodes claimed meanwhile would look failed for
+     * good; it is idle, not failing, while another node processes.
+     */
+    private boolean claimedByAnyNode(String projection, String slot) {
+        return Boolean.TRUE.equals(jdbc.queryForObject(
+                "select exists (select 1 from token_entry where processor_name = ? and owner is not null)",
+                Boolean.class,
+                SlotProjection.processorName(projection, slot)));
+    }
+
     /** The global index of the newest event in the store. */
     private long headIndex() {
         if (axonServer && eventStore.createHeadToken() instanceof GlobalSequenceTrackingToken head) {
@@ -275,8 +287,9 @@ public class ReplayCoordinator implements SmartLifecycle {
         Long position = bulk.containsKey(state.projection())
                 ? bulk.get(state.projection())
                 : lowest.isPresent() ? lowest.getAsLong() : null;
-        boolean failed = processor.map(StreamingEventProcessor::isError).orElse(false)
-                || segments.values().stream().anyMatch(EventTrackerStatus::isErrorState);
+        boolean failed = segments.values().stream().anyMatch(EventTrackerStatus::isErrorState)
+                || (processor.map(StreamingEventProcessor::isError).orElse(false)
+                        && (!segments.isEmpty() || !claimedByAnyNode(state.projection(), shown)));
         String status = failed ? "failed" : state.replaying() ? "replaying" : "live";
         Double progress = null;
         if (state.replaying()) {
