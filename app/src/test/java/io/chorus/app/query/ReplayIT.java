@@ -24,6 +24,7 @@ import io.chorus.query.history.HistoryPage;
 import io.chorus.query.history.PageQuery;
 import io.chorus.query.history.PostgresHistoryReader;
 import io.chorus.query.projection.ProjectionSlots;
+import io.chorus.query.projection.ReplayCoordinator;
 import io.chorus.query.projection.SlotProjection;
 import io.chorus.query.recent.RedisHistoryReader;
 import java.time.Duration;
@@ -41,8 +42,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.AnnotationEventHandlerAdapter;
 import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.axonframework.eventhandling.TrackedEventMessage;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.unitofwork.DefaultUnitOfWork;
@@ -427,5 +430,48 @@ class ReplayIT {
         assertThat(second.detail()).contains("already running");
         await().atMost(Duration.ofSeconds(90))
                 .until(() -> projection("history").get("status").asText().equals("live"));
+    }
+
+    @Test
+    void aRetiredSlotsProcessorStartedAgainWritesNothingIntoTheEmptiedSlot() {
+        // given a replay that moved the history to the other slot, and the old slot emptied after it
+        String old = slots.active("history");
+        replay("history");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> jdbc.queryForObject("select count(*) from history_group_" + old, Long.class) == 0);
+
+        // when its processor runs again, as when Axon starts every processor at boot before the reconciler stops
+        // it (the reconciler is held here, so that the processor runs until it has seen the new events)
+        StreamingEventProcessor retired = context.getBean(EventProcessingConfiguration.class)
+                .eventProcessor("history-" + old, StreamingEventProcessor.class)
+                .orElseThrow();
+        ReplayCoordinator reconciler = context.getBean(ReplayCoordinator.class);
+        reconciler.stop();
+        try {
+            retired.shutdownAsync().join(); // the switch-over stopped it; that may still be under way
+            retired.start();
+            String group = "retired-" + UUID.randomUUID().toString().substring(0, 8);
+            gateway.sendAndWait(new CreateGroupCommand(group, "Retired", Visibility.OPEN, "u0", now()));
+            for (int i = 0; i < 20; i++) {
+                gateway.sendAndWait(new SendMessageCommand(group, "u0", "r" + i, "text " + i, null, now()));
+            }
+            long head = jdbc.queryForObject("select max(global_index) from domain_event_entry", Long.class);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> !retired.processingStatus().isEmpty()
+                            && retired.processingStatus().values().stream()
+                                    .allMatch(s -> s.getCurrentPosition().orElse(-1) >= head));
+        } finally {
+            retired.shutDown();
+            reconciler.start();
+        }
+
+        // then it wrote nothing into the old slot and parked nothing
+        assertThat(jdbc.queryForObject("select count(*) from history_message_" + old, Long.class))
+                .isZero();
+        assertThat(jdbc.queryForObject(
+                        "select count(*) from dead_letter_entry where processing_group = ?",
+                        Long.class,
+                        "history-" + old))
+                .isZero();
     }
 }
