@@ -20,6 +20,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -160,6 +166,153 @@ class HostileInputIT {
                 assertThat(session.closedWithin(Duration.ofSeconds(5))).isTrue();
             }
         }
+    }
+
+    @Test
+    void controlCharactersAndInvalidUtf8InATextAreRefusedAndStoreNothing() throws Exception {
+        // given
+        String before = streamHead();
+        String messages = "http://localhost:" + port + "/api/groups/" + group + "/messages";
+
+        // when texts with control characters, a lone surrogate and bytes that are not UTF-8 are sent by REST
+        List<byte[]> bodies = new ArrayList<>();
+        // (as JSON escapes: a raw control character inside a JSON string is malformed JSON, refused as such)
+        for (String text :
+                List.of("a\\u0000b", "bell\\u0007", "\\u001b[31mred", "lone \\ud800 surrogate", "a\u0000b")) {
+            bodies.add(("{\"clientMessageId\":\"c-" + bodies.size() + "\",\"text\":\"" + text + "\"}")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] notUtf8 = {
+            '{',
+            '"',
+            't',
+            'e',
+            'x',
+            't',
+            '"',
+            ':',
+            '"',
+            'a',
+            (byte) 0xC3,
+            '(',
+            'b',
+            (byte) 0xFF,
+            '"',
+            ',',
+            '"',
+            'c',
+            'l',
+            'i',
+            'e',
+            'n',
+            't',
+            'M',
+            'e',
+            's',
+            's',
+            'a',
+            'g',
+            'e',
+            'I',
+            'd',
+            '"',
+            ':',
+            '"',
+            'x',
+            '"',
+            '}'
+        };
+        bodies.add(notUtf8);
+
+        // then each is a 400 problem detail (naming the text where the JSON itself was readable)
+        for (byte[] body : bodies) {
+            HttpResponse<String> response = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(messages))
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                            .header("Content-Type", "application/json")
+                            .header("Authorization", "Bearer " + alice)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String shown = new String(body, StandardCharsets.ISO_8859_1);
+            assertThat(response.statusCode()).as(shown).isEqualTo(400);
+            assertThat(response.headers().firstValue("Content-Type").orElse(""))
+                    .as(shown)
+                    .startsWith("application/problem+json");
+            if (body != notUtf8 && !shown.contains("\u0000")) {
+                assertThat(response.body()).as(shown).contains("\"field\":\"text\"");
+            }
+        }
+
+        // and over STOMP: a control character gets an error ack naming the text, the connection stays
+        try (StompClient client = new StompClient(port)) {
+            StompClient.Connection connection = client.connect(alice);
+            connection.subscribeAcks();
+            connection.send(group, "stomp-control", "a\u0000b");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !connection.acks.isEmpty());
+            assertThat(connection.acks.get(0).at("/error/status").asInt()).isEqualTo(400);
+            assertThat(connection.acks.get(0).at("/error/detail").asText()).contains("text");
+            assertThat(connection.connected()).isTrue();
+        }
+        // and a WebSocket text message that is not UTF-8 ends that connection (RFC 6455: close 1007)
+        try (RawStomp session = RawStomp.open(port)) {
+            session.sendFrame(connect(alice));
+            assertThat(session.readUntil("\0")).startsWith("CONNECTED");
+            byte[] frame = ("SEND\ndestination:/app/groups." + group + ".messages\n\n{\"clientMessageId\":\"w\","
+                            + "\"text\":\"a")
+                    .getBytes(StandardCharsets.UTF_8);
+            byte[] tail = {(byte) 0xC3, '(', '"', '}', 0};
+            byte[] all = java.util.Arrays.copyOf(frame, frame.length + tail.length);
+            System.arraycopy(tail, 0, all, frame.length, tail.length);
+            session.sendText(all);
+            assertThat(session.closedWithin(Duration.ofSeconds(5))).isTrue();
+        }
+        assertThat(streamHead()).isEqualTo(before);
+    }
+
+    @Test
+    void anErrorFrameArrivesBeforeTheCloseWhileMessagesAreBeingWritten() throws Exception {
+        // given messages of 4,000 characters streaming to the group, so that frames are being written to its
+        // subscribers all the time
+        AtomicBoolean streaming = new AtomicBoolean(true);
+        ExecutorService sender = Executors.newSingleThreadExecutor();
+        Future<Integer> sent = sender.submit(() -> {
+            int n = 0;
+            while (streaming.get()) {
+                Response answer = api.post(
+                        alice,
+                        "/api/groups/" + group + "/messages",
+                        Map.of("clientMessageId", "stream-" + n, "text", "x".repeat(3990) + n));
+                assertThat(answer.status()).isEqualTo(201);
+                n++;
+            }
+            return n;
+        });
+        try {
+            // when a subscriber of that stream that reads slowly (a 4 KB receive buffer, so the server's writes to it
+            // block) breaks the rules, a few times
+            for (int attempt = 0; attempt < 5; attempt++) {
+                try (RawStomp session = RawStomp.open(port, 4096)) {
+                    session.sendFrame(connect(alice));
+                    assertThat(session.readUntil("\0")).startsWith("CONNECTED");
+                    session.sendFrame("SUBSCRIBE\nid:s-1\ndestination:/topic/groups." + group + "\n\n");
+                    assertThat(session.readUntil("\0")).startsWith("MESSAGE");
+                    // not reading for a moment: the buffers fill and a write to this session is under way
+                    LockSupport.parkNanos(Duration.ofMillis(1500).toNanos());
+                    session.sendFrame("SEND\ndestination:/topic/groups." + group + "\n\n{}");
+
+                    // then each time the ERROR frame comes (after the messages before it) before the connection closes
+                    String frame;
+                    do {
+                        frame = session.readUntil("\0");
+                    } while (frame.startsWith("MESSAGE"));
+                    assertThat(frame).as("attempt %d", attempt).startsWith("ERROR");
+                }
+            }
+        } finally {
+            streaming.set(false);
+            sender.shutdown();
+        }
+        assertThat(sent.get(30, TimeUnit.SECONDS)).isPositive();
     }
 
     @Test

@@ -31,7 +31,7 @@ public final class RawStomp implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
-    static RawStomp open(int port) throws IOException {
+    public static RawStomp open(int port) throws IOException {
         return open(port, 0);
     }
 
@@ -93,7 +93,7 @@ public final class RawStomp implements AutoCloseable {
     }
 
     /** Sends bytes as one masked text message, whether they are UTF-8 or not. */
-    void sendText(byte[] payload) throws IOException {
+    public void sendText(byte[] payload) throws IOException {
         ByteArrayOutputStream message = new ByteArrayOutputStream();
         message.write(0x81);
         if (payload.length < 126) {
@@ -133,7 +133,7 @@ public final class RawStomp implements AutoCloseable {
     }
 
     /** Whether the server closes the connection within the time (reading and dropping what still comes). */
-    boolean closedWithin(Duration timeout) throws IOException {
+    public boolean closedWithin(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             try {

@@ -1,6 +1,7 @@
 package io.chorus.bench.push;
 
 import io.chorus.bench.BenchContext;
+import io.chorus.bench.ReportLine;
 import jakarta.websocket.ContainerProvider;
 import jakarta.websocket.WebSocketContainer;
 import java.io.File;
@@ -172,6 +173,46 @@ public final class PushBenchmark {
         System.out.printf(
                 "Chorus heap after a full GC with %d connections subscribed: %.0f MiB (max 512 MiB)%n",
                 heapConnections, heapBytes / 1048576.0);
+        double p50 = chorus.latency().p50() / 1e6;
+        double p99 = chorus.latency().p99() / 1e6;
+        ReportLine.print(
+                "push",
+                "send->deliver p50, " + connections + " connections, " + rate + " msg/s",
+                p50,
+                "ms",
+                bare.latency().p50() / 1e6,
+                false,
+                "<= 5 ms",
+                p50 <= 5);
+        ReportLine.print(
+                "push",
+                "send->deliver p99, " + connections + " connections, " + rate + " msg/s",
+                p99,
+                "ms",
+                bare.latency().p99() / 1e6,
+                false,
+                "<= 50 ms",
+                p99 <= 50);
+        double fanOut = chorus.bestFanOut().deliveriesPerSecond();
+        double fanOutCeiling = bare.bestFanOut().deliveriesPerSecond();
+        ReportLine.print(
+                "push",
+                "highest fan-out with p99 <= 100 ms",
+                fanOut,
+                "deliveries/s",
+                fanOutCeiling,
+                true,
+                ">= 20,000/s and >= 0.8 of the bare broker",
+                fanOut >= 20_000 && fanOut / fanOutCeiling >= 0.8);
+        ReportLine.print(
+                "push",
+                "heap after a full GC, " + heapConnections + " connections",
+                heapBytes / 1048576.0,
+                "MiB",
+                Double.NaN,
+                false,
+                "<= 512 MiB at 5,000 connections",
+                heapBytes / 1048576.0 <= 512);
         System.out.println("steps, bare broker:");
         bare.steps().forEach(System.out::println);
         System.out.println("steps, Chorus:");

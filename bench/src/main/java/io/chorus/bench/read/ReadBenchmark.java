@@ -5,6 +5,7 @@ import io.chorus.api.group.Visibility;
 import io.chorus.api.message.MessageEditedEvent;
 import io.chorus.api.message.MessageSentEvent;
 import io.chorus.bench.BenchContext;
+import io.chorus.bench.ReportLine;
 import io.chorus.query.history.PageQuery;
 import io.chorus.query.projection.ProjectionSlots;
 import io.chorus.query.projection.ReplayCoordinator;
@@ -145,6 +146,42 @@ public final class ReadBenchmark {
         System.out.printf(
                 "history rebuild / stock: %.1f; history rebuild / raw scan: %.3f; windows rebuild / raw scan: %.3f%n",
                 history / stock, history / scan, windows / scan);
+        ReportLine.print(
+                "read",
+                "recent 50-message pages over HTTP, 50 readers",
+                recent.perSecond,
+                "reads/s",
+                ceiling[0],
+                true,
+                ">= 10,000/s with p99 <= 5 ms (p99 " + String.format("%.2f", recent.p99) + " ms)",
+                recent.perSecond >= 10_000 && recent.p99 <= 5);
+        ReportLine.print(
+                "read",
+                "recent pages in-process (no HTTP)",
+                inProcess.perSecond,
+                "reads/s",
+                ceiling[0],
+                true,
+                ">= 10,000/s with p99 <= 5 ms (p99 " + String.format("%.2f", inProcess.p99) + " ms)",
+                inProcess.perSecond >= 10_000 && inProcess.p99 <= 5);
+        ReportLine.print(
+                "read",
+                "replay of the history projection",
+                history,
+                "events/s",
+                scan,
+                true,
+                ">= 20,000/s",
+                history >= 20_000);
+        ReportLine.print(
+                "read",
+                "replay of the Redis recent windows",
+                windows,
+                "events/s",
+                scan,
+                true,
+                ">= 20,000/s",
+                windows >= 20_000);
     }
 
     private static void row(String name, double perSecond, double p50, double p99) {

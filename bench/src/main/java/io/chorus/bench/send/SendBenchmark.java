@@ -8,6 +8,7 @@ import io.chorus.api.group.Visibility;
 import io.chorus.api.message.MessageSentEvent;
 import io.chorus.api.message.SendMessageCommand;
 import io.chorus.bench.BenchContext;
+import io.chorus.bench.ReportLine;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
@@ -135,6 +136,38 @@ public final class SendBenchmark {
                 "%nhot / empty: gateway %.2f, REST %.2f%n",
                 results.get(3).perSecond() / results.get(5).perSecond(),
                 results.get(4).perSecond() / results.get(6).perSecond());
+        for (int i = 1; i <= 2; i++) {
+            Result many = results.get(i);
+            ReportLine.print(
+                    "send",
+                    many.name(),
+                    many.perSecond(),
+                    "sends/s",
+                    ceiling,
+                    true,
+                    ">= 5,000/s and >= 0.33 of INSERT",
+                    many.perSecond() >= 5000 && many.perSecond() / ceiling >= 0.33);
+            Result hotGroup = results.get(i + 2);
+            ReportLine.print(
+                    "send",
+                    hotGroup.name(),
+                    hotGroup.perSecond(),
+                    "sends/s",
+                    Double.NaN,
+                    true,
+                    ">= 2,000/s",
+                    hotGroup.perSecond() >= 2000);
+            double hotOverEmpty = hotGroup.perSecond() / results.get(i + 4).perSecond();
+            ReportLine.print(
+                    "send",
+                    "hot / empty group, " + (i == 1 ? "gateway" : "REST"),
+                    hotOverEmpty,
+                    "",
+                    Double.NaN,
+                    true,
+                    ">= 0.9",
+                    hotOverEmpty >= 0.9);
+        }
     }
 
     private Result measure(String name, ActionFactory actions) throws Exception {

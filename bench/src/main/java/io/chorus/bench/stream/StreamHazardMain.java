@@ -1,6 +1,7 @@
 package io.chorus.bench.stream;
 
 import io.chorus.bench.BenchContext;
+import io.chorus.bench.ReportLine;
 import io.chorus.eventstore.CommitOrderedEventStorageEngine;
 import io.chorus.eventstore.PostgresEventStoreConfiguration;
 import java.sql.Connection;
@@ -74,6 +75,24 @@ public final class StreamHazardMain {
             System.out.printf(
                     "read back %d events (best of 2): engine %.0f events/s, raw keyset scan %.0f events/s, ratio %.2f%n",
                     total, engineRate, rawRate, engineRate / rawRate);
+            ReportLine.print(
+                    "stream",
+                    "events lost / read twice / read out of order, " + total + " events, " + writers + " writers",
+                    report.lost() + report.duplicates() + report.backwardSteps(),
+                    "",
+                    Double.NaN,
+                    false,
+                    "0",
+                    report.lost() + report.duplicates() + report.backwardSteps() == 0);
+            ReportLine.print(
+                    "stream",
+                    "read back through the commit-ordered engine",
+                    engineRate,
+                    "events/s",
+                    rawRate,
+                    true,
+                    "(none set; the raw keyset scan is the ceiling)",
+                    true);
             if (report.lost() != 0 || report.duplicates() != 0 || report.backwardSteps() != 0) {
                 System.exit(1);
             }
