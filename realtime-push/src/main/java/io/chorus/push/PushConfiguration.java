@@ -12,7 +12,6 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.WebSocketSession;
-import org.springframework.web.socket.config.annotation.EnableWebSocketMessageBroker;
 import org.springframework.web.socket.config.annotation.StompEndpointRegistry;
 import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketTransportRegistration;
@@ -27,7 +26,6 @@ import org.springframework.web.socket.server.standard.ServletServerContainerFact
  * from {@link PushProperties}.
  */
 @Configuration
-@EnableWebSocketMessageBroker
 @EnableConfigurationProperties(PushProperties.class)
 class PushConfiguration implements WebSocketMessageBrokerConfigurer {
 

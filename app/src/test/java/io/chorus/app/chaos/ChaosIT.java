@@ -127,47 +127,55 @@ class ChaosIT {
                     threads.submit(() -> workload.stompSender("stomp-bob", "bob", "chaos-a", seed + 3)),
                     threads.submit(
                             () -> workload.membershipChurn("alice", "carol", "chaos-b", "dave", "chaos-c", seed + 4)));
-            await().atMost(Duration.ofSeconds(60)).until(() -> workload.acks().size() >= 100);
-            note(
-                    "workload running: %d sends acknowledged so far",
-                    workload.acks().size());
+            try {
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> workload.acks().size() >= 100);
+                note(
+                        "workload running: %d sends acknowledged so far",
+                        workload.acks().size());
 
-            // the chaos: every action of a round, in a random order, a few seconds apart
-            for (int round = 1; round <= ROUNDS; round++) {
-                List<Named> actions = new ArrayList<>();
-                for (int kill = 0; kill < KILLS_PER_ROUND; kill++) {
-                    actions.add(new Named("kill", () -> killAndRestart(cluster, workload, random)));
-                }
-                int thisRound = round;
-                actions.add(new Named("postgres", () -> restartPostgres(cluster, workload, admin)));
-                actions.add(new Named("redis-away", () -> redisAway(workload)));
-                actions.add(new Named("redis-flush", () -> flushRedis(workload)));
-                actions.add(new Named(
-                        "stall", () -> stallASubscriber(cluster, workload, tokens.get("alice"), thisRound, random)));
-                actions.add(new Named(
-                        "replay",
-                        () -> startReplay(cluster, admin, thisRound % 2 == 1 ? "history" : "recent", random)));
-                for (int hold = 0; hold < 2; hold++) {
+                // the chaos: every action of a round, in a random order, a few seconds apart
+                for (int round = 1; round <= ROUNDS; round++) {
+                    List<Named> actions = new ArrayList<>();
+                    for (int kill = 0; kill < KILLS_PER_ROUND; kill++) {
+                        actions.add(new Named("kill", () -> killAndRestart(cluster, workload, random)));
+                    }
+                    int thisRound = round;
+                    actions.add(new Named("postgres", () -> restartPostgres(cluster, workload, admin)));
+                    actions.add(new Named("redis-away", () -> redisAway(workload)));
+                    actions.add(new Named("redis-flush", () -> flushRedis(workload)));
                     actions.add(new Named(
-                            "hold", () -> holdATransactionOpen(cluster, GROUPS.get(random.nextInt(GROUPS.size())))));
-                }
-                actions.removeIf(named -> !ACTIONS.contains(named.name()));
-                Collections.shuffle(actions, random);
-                note("round %d of %d: %d actions", round, ROUNDS, actions.size());
-                for (Named action : actions) {
-                    pause(1000 + random.nextInt(3000));
-                    action.action().run();
-                    for (Future<?> worker : workers) {
-                        if (worker.isDone()) {
-                            worker.get(); // a worker that failed fails the run with its reason
+                            "stall",
+                            () -> stallASubscriber(cluster, workload, tokens.get("alice"), thisRound, random)));
+                    actions.add(new Named(
+                            "replay",
+                            () -> startReplay(cluster, admin, thisRound % 2 == 1 ? "history" : "recent", random)));
+                    for (int hold = 0; hold < 2; hold++) {
+                        actions.add(new Named(
+                                "hold",
+                                () -> holdATransactionOpen(cluster, GROUPS.get(random.nextInt(GROUPS.size())))));
+                    }
+                    actions.removeIf(named -> !ACTIONS.contains(named.name()));
+                    Collections.shuffle(actions, random);
+                    note("round %d of %d: %d actions", round, ROUNDS, actions.size());
+                    for (Named action : actions) {
+                        pause(1000 + random.nextInt(3000));
+                        action.action().run();
+                        for (Future<?> worker : workers) {
+                            if (worker.isDone()) {
+                                worker.get(); // a worker that failed fails the run with its reason
+                            }
                         }
                     }
                 }
+
+            } finally {
+                // a failed run must not leave its workers sending at nodes that are gone while other tests run
+                workload.stop();
+                threads.shutdown();
             }
 
-            // quiet: the workload ends, projections catch up, subscribers catch up
-            workload.stop();
-            threads.shutdown();
+            // quiet: the workload has ended; projections catch up, subscribers catch up
             for (Future<?> worker : workers) {
                 worker.get(4, TimeUnit.MINUTES);
             }

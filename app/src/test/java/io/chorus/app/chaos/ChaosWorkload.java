@@ -83,11 +83,12 @@ final class ChaosWorkload {
      * One send by REST, sent again with the same client message id after a failure that leaves its fate unknown (no
      * answer, a 5xx, a 409 that stored nothing, a 429) until the server answers for it.
      *
-     * @return the acknowledged seq; empty if the server refused it (403: not a member now) or the client gave up
+     * @return the acknowledged seq; empty if the server refused it (403: not a member now), the client gave up, or
+     *     the workload stopped meanwhile
      */
     OptionalLong sendByRest(String user, String group, String clientMessageId, String text, Random random) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (System.nanoTime() < deadline) {
+        while (running() && System.nanoTime() < deadline) {
             Optional<ChorusProcess> node = cluster.live(random.nextInt(cluster.size()));
             if (node.isEmpty()) {
                 pause(200);
@@ -125,7 +126,9 @@ final class ChaosWorkload {
             failed("REST " + answer.status() + " " + answer.detail());
             pause(100);
         }
-        abandonedSends.increment();
+        if (running()) {
+            abandonedSends.increment();
+        }
         return OptionalLong.empty();
     }
 
