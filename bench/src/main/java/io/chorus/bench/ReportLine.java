@@ -14,7 +14,7 @@ public final class ReportLine {
      * @param ceiling the baseline measured in the same run with the same harness, or {@code NaN} when the figure has
      *     none (a count that must be zero, a heap size)
      * @param higherIsBetter whether the ratio is figure / ceiling (throughput) or ceiling / figure (latency)
-     * @param goal the goal as the issue states it
+     * @param goal the goal as the issue states it; empty when none was set
      * @param met whether the figure meets the goal
      */
     public static void print(
@@ -38,7 +38,7 @@ public final class ReportLine {
                 Double.isNaN(ceiling) ? "" : number(ceiling) + " " + unit,
                 ratio,
                 goal,
-                met ? "met" : "missed"));
+                goal.isEmpty() ? "" : met ? "met" : "missed"));
     }
 
     private static String number(double value) {
