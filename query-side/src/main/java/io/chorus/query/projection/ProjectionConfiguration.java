@@ -43,10 +43,11 @@ public class ProjectionConfiguration {
                                                     ? ReplayToken.createReplayToken(
                                                             source.createHeadToken(), source.createTailToken())
                                                     : source.createHeadToken()));
-                    configurer.eventProcessing().registerHandlerInterceptor(name, c -> (unitOfWork, chain) -> {
+                    configurer.eventProcessing().registerHandlerInterceptor(name, c -> {
                         // Axon starts every processor, and a retired slot's processor runs until the
                         // reconciler stops it: meanwhile it must not write into a slot that was emptied
-                        return slots.getObject().state(projection).wanted(slot) ? chain.proceed() : null;
+                        ProjectionSlots current = slots.getObject();
+                        return (unitOfWork, chain) -> current.state(projection).wanted(slot) ? chain.proceed() : null;
                     });
                     if (RETRIED_ON_FAILURE.contains(projection)) {
                         configurer
