@@ -89,24 +89,17 @@ final class ChaosWorkload {
     OptionalLong sendByRest(String user, String group, String clientMessageId, String text, Random random) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (running() && System.nanoTime() < deadline) {
-            Optional<ChorusProcess> node = cluster.live(random.nextInt(cluster.size()));
-            if (node.isEmpty()) {
-                pause(200);
+            Optional<Response> reply = callSomeNode(
+                    "POST",
+                    "/api/groups/" + group + "/messages",
+                    user,
+                    Map.of("clientMessageId", clientMessageId, "text", text),
+                    random);
+            if (reply.isEmpty()) {
+                failed("REST no answer (no node up, or it went away)");
                 continue;
             }
-            Response answer;
-            try {
-                answer = node.get()
-                        .api()
-                        .post(
-                                tokens.get(user),
-                                "/api/groups/" + group + "/messages",
-                                Map.of("clientMessageId", clientMessageId, "text", text));
-            } catch (RuntimeException noAnswer) {
-                failed("REST " + noAnswer.getClass().getSimpleName());
-                pause(100);
-                continue;
-            }
+            Response answer = reply.get();
             if (answer.status() == 201 || answer.status() == 200) {
                 long seq = answer.body().get("seq").asLong();
                 acks.add(new InvariantChecker.Ack(group, user, clientMessageId, seq));
@@ -261,23 +254,34 @@ final class ChaosWorkload {
     private void change(String user, String method, String path, Object body, Random random) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (running() && System.nanoTime() < deadline) {
-            Optional<ChorusProcess> node = cluster.live(random.nextInt(cluster.size()));
-            if (node.isEmpty()) {
-                pause(200);
-                continue;
-            }
-            try {
-                Response answer = node.get().api().call(method, path, tokens.get(user), body);
-                if (answer.status() < 500 && !answer.detail().contains("nothing was stored")) {
-                    if (answer.status() < 300) {
+            Optional<Response> answer = callSomeNode(method, path, user, body, random);
+            if (answer.isPresent()) {
+                if (answer.get().status() < 500 && !answer.get().detail().contains("nothing was stored")) {
+                    if (answer.get().status() < 300) {
                         membershipChanges.increment();
                     }
                     return;
                 }
-            } catch (RuntimeException noAnswer) {
-                // the node went away: try another
+                pause(100);
             }
+        }
+    }
+
+    /**
+     * One call through a node that runs, as a client that does not know which node is up makes it; empty when no
+     * node runs (after a pause) or the node gave no answer (it went away meanwhile; after a pause too).
+     */
+    private Optional<Response> callSomeNode(String method, String path, String user, Object body, Random random) {
+        Optional<ChorusProcess> node = cluster.live(random.nextInt(cluster.size()));
+        if (node.isEmpty()) {
+            pause(200);
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(node.get().api().call(method, path, tokens.get(user), body));
+        } catch (RuntimeException noAnswer) {
             pause(100);
+            return Optional.empty();
         }
     }
 
