@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.chorus.app.Api;
 import io.chorus.app.Api.Response;
 import io.chorus.app.ChorusIT;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -182,46 +183,7 @@ class HostileInputIT {
             bodies.add(("{\"clientMessageId\":\"c-" + bodies.size() + "\",\"text\":\"" + text + "\"}")
                     .getBytes(StandardCharsets.UTF_8));
         }
-        byte[] notUtf8 = {
-            '{',
-            '"',
-            't',
-            'e',
-            'x',
-            't',
-            '"',
-            ':',
-            '"',
-            'a',
-            (byte) 0xC3,
-            '(',
-            'b',
-            (byte) 0xFF,
-            '"',
-            ',',
-            '"',
-            'c',
-            'l',
-            'i',
-            'e',
-            'n',
-            't',
-            'M',
-            'e',
-            's',
-            's',
-            'a',
-            'g',
-            'e',
-            'I',
-            'd',
-            '"',
-            ':',
-            '"',
-            'x',
-            '"',
-            '}'
-        };
+        byte[] notUtf8 = withInvalidUtf8("{\"text\":\"a", "b\",\"clientMessageId\":\"x\"}");
         bodies.add(notUtf8);
 
         // then each is a 400 problem detail (naming the text where the JSON itself was readable)
@@ -257,13 +219,9 @@ class HostileInputIT {
         try (RawStomp session = RawStomp.open(port)) {
             session.sendFrame(connect(alice));
             assertThat(session.readUntil("\0")).startsWith("CONNECTED");
-            byte[] frame = ("SEND\ndestination:/app/groups." + group + ".messages\n\n{\"clientMessageId\":\"w\","
-                            + "\"text\":\"a")
-                    .getBytes(StandardCharsets.UTF_8);
-            byte[] tail = {(byte) 0xC3, '(', '"', '}', 0};
-            byte[] all = java.util.Arrays.copyOf(frame, frame.length + tail.length);
-            System.arraycopy(tail, 0, all, frame.length, tail.length);
-            session.sendText(all);
+            session.sendText(withInvalidUtf8(
+                    "SEND\ndestination:/app/groups." + group + ".messages\n\n{\"clientMessageId\":\"w\",\"text\":\"a",
+                    "\"}\0"));
             assertThat(session.closedWithin(Duration.ofSeconds(5))).isTrue();
         }
         assertThat(streamHead()).isEqualTo(before);
@@ -432,6 +390,15 @@ class HostileInputIT {
     /** The event stream's position after its last event: unchanged if and only if nothing was stored. */
     private String streamHead() {
         return api.events(api.token("etl", "chorus:integrator"), "").next();
+    }
+
+    /** {@code before}, then bytes that are not UTF-8 (a lead byte without its continuation, and 0xFF), then {@code after}. */
+    private static byte[] withInvalidUtf8(String before, String after) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        bytes.writeBytes(before.getBytes(StandardCharsets.UTF_8));
+        bytes.writeBytes(new byte[] {(byte) 0xC3, '(', (byte) 0xFF});
+        bytes.writeBytes(after.getBytes(StandardCharsets.UTF_8));
+        return bytes.toByteArray();
     }
 
     private static byte[] randomBytes(Random random) {
