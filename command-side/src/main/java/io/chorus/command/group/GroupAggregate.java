@@ -49,7 +49,10 @@ import org.axonframework.spring.stereotype.Aggregate;
  * <p>State is only what decisions need; messages are not kept, except the recent sends for deduplication and the
  * seqs of deleted messages. The fields are serialized into snapshots with Jackson.
  */
-@Aggregate(snapshotTriggerDefinition = "groupSnapshotTrigger", cache = "groupCache")
+@Aggregate(
+        snapshotTriggerDefinition = "groupSnapshotTrigger",
+        cache = "groupCache",
+        commandTargetResolver = "groupTargetResolver")
 @JsonAutoDetect(
         fieldVisibility = JsonAutoDetect.Visibility.ANY,
         getterVisibility = JsonAutoDetect.Visibility.NONE,
