@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -126,7 +127,8 @@ public final class PushBenchmark {
         }
     }
 
-    record Result(Figures latency, Figures bestFanOut, List<String> steps) {}
+    /** {@code serverSide}: Chorus's own times in the latency run ({@link ServerTimes}), null for the bare broker. */
+    record Result(Figures latency, String serverSide, Figures bestFanOut, List<String> steps) {}
 
     private void run() throws Exception {
         String classpath = System.getProperty("java.class.path");
@@ -165,6 +167,7 @@ public final class PushBenchmark {
         System.out.println("|---|---:|---:|---:|---:|---:|");
         System.out.println(bare.latency().row("ceiling: bare simple broker, " + rate + " msg/s"));
         System.out.println(chorus.latency().row("Chorus, " + rate + " msg/s"));
+        System.out.println("  Chorus " + chorus.serverSide());
         System.out.println(bare.bestFanOut().row("ceiling: bare broker, highest fan-out with p99 <= 100 ms"));
         System.out.println(chorus.bestFanOut().row("Chorus, highest fan-out with p99 <= 100 ms"));
         System.out.printf(
@@ -221,7 +224,7 @@ public final class PushBenchmark {
 
     private List<String> chorusArgs() {
         List<String> args = new ArrayList<>(BenchContext.appArgs());
-        args.add("--management.endpoints.web.exposure.include=health,metrics");
+        args.add("--management.endpoints.web.exposure.include=health,metrics,prometheus");
         // the push benchmark keeps 5,000 sockets open: the cut-off limits stay at their defaults
         return args;
     }
@@ -229,6 +232,10 @@ public final class PushBenchmark {
     private Result measure(Harness harness) throws Exception {
         Figures latency = harness.phase(rate, WARM_UP, measured);
         System.out.println(latency.row(harness.name + " latency run"));
+        if (harness.chorus) {
+            System.out.println("  " + harness.lastServerSide);
+        }
+        String latencyServerSide = harness.lastServerSide;
         List<String> steps = new ArrayList<>();
         Figures best = null;
         for (int stepRate : STEP_RATES) {
@@ -236,12 +243,15 @@ public final class PushBenchmark {
             String row = step.row(harness.name + " at " + stepRate + " msg/s");
             steps.add(row);
             System.out.println(row);
+            if (harness.chorus) {
+                System.out.println("  " + harness.lastServerSide);
+            }
             if (step.p99() > P99_LIMIT_NANOS || step.delivered() < 0.99) {
                 break;
             }
             best = step;
         }
-        return new Result(latency, best == null ? new Figures(0, 0, 0, 0, 0) : best, steps);
+        return new Result(latency, latencyServerSide, best == null ? new Figures(0, 0, 0, 0, 0) : best, steps);
     }
 
     /** The client side: subscriber connections, one sender connection per group, a pacer. */
@@ -254,6 +264,10 @@ public final class PushBenchmark {
         final List<StompSession> senders = new ArrayList<>();
         final LongAdder deliveries = new LongAdder();
         int subscribers;
+        /** Chorus's own times in the last measured window ({@link ServerTimes}). */
+        String lastServerSide;
+
+        private String adminToken;
 
         Harness(String base, boolean chorus) {
             this.base = base;
@@ -331,6 +345,7 @@ public final class PushBenchmark {
             long end = warmEnd + length.toNanos();
             long sent = 0;
             Window measuring = null;
+            CompletableFuture<ServerTimes> serverBefore = null;
             int nextGroup = 0;
             while (true) {
                 long now = System.nanoTime();
@@ -340,6 +355,8 @@ public final class PushBenchmark {
                 if (measuring == null && now >= warmEnd) {
                     measuring = new Window(nextId.get(), (int) Math.min(Integer.MAX_VALUE - 8, expectedDeliveries * 2));
                     window = measuring;
+                    // off the pacer's thread
+                    serverBefore = CompletableFuture.supplyAsync(this::serverTimes);
                 }
                 long due = (now - start) * perSecond / 1_000_000_000L;
                 while (sent < due) {
@@ -358,6 +375,9 @@ public final class PushBenchmark {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
             }
             window = null;
+            if (chorus) {
+                lastServerSide = serverTimes().summarySince(serverBefore.join());
+            }
             long[] sorted = measuring.sorted();
             return new Figures(
                     (double) measuring.count.get() / length.toSeconds(),
@@ -365,6 +385,17 @@ public final class PushBenchmark {
                     Figures.percentile(sorted, 0.50),
                     Figures.percentile(sorted, 0.99),
                     Figures.percentile(sorted, 0.999));
+        }
+
+        private ServerTimes serverTimes() {
+            try {
+                if (adminToken == null) {
+                    adminToken = BenchContext.devToken(base, "bench-admin", "chorus:admin");
+                }
+                return ServerTimes.fetch(HTTP, base, adminToken);
+            } catch (Exception e) {
+                throw new IllegalStateException("could not read the server's histograms", e);
+            }
         }
 
         private void send(StompSession sender, String group) {
