@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.event.EventListener;
-import org.springframework.messaging.Message;
 import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
 import org.springframework.messaging.simp.SimpMessageType;
 import org.springframework.messaging.simp.SimpMessagingTemplate;
@@ -105,7 +104,7 @@ class GroupSubscriptions implements DisposableBean {
             this.authorizedAt = authorizedAt;
         }
 
-        synchronized void offer(GroupEvent event, byte[] body, long committedAtMillis) {
+        synchronized void offer(GroupEvent event, EventFrame frame) {
             if (revoked) {
                 return;
             }
@@ -113,32 +112,23 @@ class GroupSubscriptions implements DisposableBean {
                 held.add(event);
                 return;
             }
-            send(event, body, committedAtMillis);
+            send(event, frame);
         }
 
         /**
-         * Sends the event unless already sent; revokes after a removal of this user. {@code committedAtMillis} is the
-         * event's time for the send→deliver latency meter, 0 for events sent in a catch-up.
+         * Sends the event unless already sent, as {@code frame} (the live one, encoded once for all subscribers) or,
+         * when null, as a frame of its own (a catch-up: no time stamp for the send→deliver meter); revokes after a
+         * removal of this user.
          */
-        private void send(GroupEvent event, byte[] body, long committedAtMillis) {
+        private void send(GroupEvent event, EventFrame frame) {
             if (event.seq() <= lastSent) {
                 return;
             }
             lastSent = event.seq();
-            Message<byte[]> frame = frame(event, body == null ? body(event) : body, committedAtMillis);
-            outboxes.send(sessionId, frame);
+            outboxes.send(sessionId, subscriptionId, frame == null ? frame(event, 0) : frame);
             if (event.seq() > authorizedAt && removes(event, userId)) {
                 revoke();
             }
-        }
-
-        private Message<byte[]> frame(GroupEvent event, byte[] body, long committedAtMillis) {
-            SimpMessageHeaderAccessor headers = headers();
-            headers.setNativeHeader("seq", Long.toString(event.seq()));
-            headers.setNativeHeader("event-type", eventType(event));
-            // not a native header: it stays on this node, for the meters
-            headers.setHeader(PushMetrics.EVENT_TIME_HEADER, committedAtMillis);
-            return MessageBuilder.createMessage(body, headers.getMessageHeaders());
         }
 
         private SimpMessageHeaderAccessor headers() {
@@ -236,7 +226,7 @@ class GroupSubscriptions implements DisposableBean {
             if (subscription.revoked) {
                 return false;
             }
-            subscription.send(event, null, 0);
+            subscription.send(event, null);
             return true;
         }
     }
@@ -270,10 +260,16 @@ class GroupSubscriptions implements DisposableBean {
         if (subscribers == null || subscribers.isEmpty()) {
             return;
         }
-        byte[] body = body(event);
+        EventFrame frame = frame(event, timestampMillis);
         for (Subscription subscription : subscribers) {
-            subscription.offer(event, body, timestampMillis);
+            subscription.offer(event, frame);
         }
+    }
+
+    /** The event's MESSAGE frame; {@code timestampMillis} is its time for the meters, 0 in a catch-up. */
+    private EventFrame frame(GroupEvent event, long timestampMillis) {
+        return new EventFrame(
+                GroupDestinations.topic(event.groupId()), event.seq(), eventType(event), body(event), timestampMillis);
     }
 
     void unsubscribe(String sessionId, String subscriptionId) {

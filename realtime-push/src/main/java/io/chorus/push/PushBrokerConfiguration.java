@@ -3,6 +3,7 @@ package io.chorus.push;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.messaging.support.AbstractSubscribableChannel;
@@ -22,10 +23,16 @@ import org.springframework.web.socket.messaging.SubProtocolWebSocketHandler;
  * typing notice from the broker's outbound channel, a heart-beat, the CONNECTED frame), the ERROR frame is left in
  * the decorator's buffer for that thread to send, and the close makes that thread drop it; the client sees its
  * connection close without the reason. Here a close first lets the thread writing send what is buffered, for at
- * most the send time limit.
+ * most the send time limit. The decorated session is also where {@link SessionOutboxes} writes group event frames.
  */
 @Configuration(proxyBeanMethods = false)
 class PushBrokerConfiguration extends DelegatingWebSocketMessageBrokerConfiguration {
+
+    private final ObjectProvider<SessionOutboxes> outboxes;
+
+    PushBrokerConfiguration(ObjectProvider<SessionOutboxes> outboxes) {
+        this.outboxes = outboxes;
+    }
 
     @Bean
     @Override
@@ -35,7 +42,10 @@ class PushBrokerConfiguration extends DelegatingWebSocketMessageBrokerConfigurat
                 new SubProtocolWebSocketHandler(clientInboundChannel, clientOutboundChannel) {
                     @Override
                     protected WebSocketSession decorateSession(WebSocketSession session) {
-                        return new FlushBeforeClose(session, getSendTimeLimit(), getSendBufferSizeLimit());
+                        WebSocketSession decorated =
+                                new FlushBeforeClose(session, getSendTimeLimit(), getSendBufferSizeLimit());
+                        outboxes.getObject().writesThrough(decorated);
+                        return decorated;
                     }
                 };
         handler.setPhase(getPhase());

@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.messaging.Message;
 import org.springframework.stereotype.Component;
 
 /**
@@ -17,12 +16,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class PushMetrics {
-
-    /**
-     * A group event frame's non-native header: the millisecond its event was stamped (0 in a catch-up, which is no
-     * measure of latency), for the meters.
-     */
-    static final String EVENT_TIME_HEADER = "chorusEventTime";
 
     final MeterRegistry registry;
     private final Counter deliveries;
@@ -44,14 +37,11 @@ class PushMetrics {
                 .register(registry);
     }
 
-    /** A frame was written to a client; a group event frame counts as a delivery. */
-    void written(Message<?> frame) {
-        Object stamped = frame.getHeaders().get(EVENT_TIME_HEADER);
-        if (stamped instanceof Long millis) {
-            deliveries.increment();
-            if (millis > 0) {
-                latency.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - millis)));
-            }
+    /** A group event's frame was written to a client; {@code eventTimeMillis} is 0 in a catch-up (no latency). */
+    void delivered(long eventTimeMillis) {
+        deliveries.increment();
+        if (eventTimeMillis > 0) {
+            latency.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - eventTimeMillis)));
         }
     }
 

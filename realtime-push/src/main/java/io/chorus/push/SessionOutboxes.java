@@ -1,6 +1,7 @@
 package io.chorus.push;
 
 import io.micrometer.core.instrument.Gauge;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,8 +19,10 @@ import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageHandler;
 import org.springframework.stereotype.Component;
 import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.handler.SessionLimitExceededException;
 
 /**
  * The frames Chorus itself sends to a session (group events, resyncs, ERROR frames), one queue per session, written
@@ -41,6 +44,7 @@ class SessionOutboxes implements DisposableBean {
     private final long sendTimeLimitNanos;
     private final Map<String, Outbox> outboxes = new ConcurrentHashMap<>();
     private final Map<String, WebSocketSession> sockets = new ConcurrentHashMap<>();
+    private final Map<String, WebSocketSession> writers = new ConcurrentHashMap<>();
     private final ExecutorService senders;
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "push-watchdog");
@@ -70,8 +74,28 @@ class SessionOutboxes implements DisposableBean {
         watchdog.scheduleWithFixedDelay(this::cutOffStuckWrites, 500, 500, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * A frame waiting in a session's queue: a message for Spring's STOMP handler (a resync, an ERROR frame), or a group
+     * event's frame already encoded ({@link EventFrame}), written to the session as it is.
+     */
+    private record Queued(Message<byte[]> message, String text, long eventTimeMillis) {
+        /** What it costs in the queue: its text, or its body and, roughly, its headers. */
+        long size() {
+            return text != null ? text.length() : message.getPayload().length + 512L;
+        }
+    }
+
     /** Queues a frame (a message for the STOMP handler, with its session id) for the session. */
     void send(String sessionId, Message<byte[]> frame) {
+        offer(sessionId, new Queued(frame, null, 0));
+    }
+
+    /** Queues a group event's frame, encoded for this session's subscription. */
+    void send(String sessionId, String subscriptionId, EventFrame frame) {
+        offer(sessionId, new Queued(null, frame.forSubscription(sessionId, subscriptionId), frame.eventTimeMillis));
+    }
+
+    private void offer(String sessionId, Queued frame) {
         if (sockets.containsKey(sessionId)) {
             outboxes.computeIfAbsent(sessionId, Outbox::new).offer(frame);
         }
@@ -105,8 +129,17 @@ class SessionOutboxes implements DisposableBean {
         sockets.put(socket.getId(), socket);
     }
 
+    /**
+     * The session as Spring's STOMP handler writes to it (decorated to take one write at a time, within the send
+     * limits): encoded event frames are written to it too, so they never interleave with Spring's own frames.
+     */
+    void writesThrough(WebSocketSession decorated) {
+        writers.put(decorated.getId(), decorated);
+    }
+
     void closed(String sessionId) {
         sockets.remove(sessionId);
+        writers.remove(sessionId);
         Outbox outbox = outboxes.remove(sessionId);
         if (outbox != null) {
             outbox.discard();
@@ -115,7 +148,7 @@ class SessionOutboxes implements DisposableBean {
 
     private final class Outbox {
         private final String sessionId;
-        private final ArrayDeque<Message<byte[]>> queue = new ArrayDeque<>();
+        private final ArrayDeque<Queued> queue = new ArrayDeque<>();
         private long queuedBytes;
         private boolean sending;
         private boolean discarded;
@@ -126,13 +159,13 @@ class SessionOutboxes implements DisposableBean {
             this.sessionId = sessionId;
         }
 
-        void offer(Message<byte[]> frame) {
+        void offer(Queued frame) {
             boolean start;
             synchronized (this) {
                 if (discarded) {
                     return;
                 }
-                long size = size(frame);
+                long size = frame.size();
                 boolean behind = !queue.isEmpty();
                 queue.add(frame);
                 queuedBytes += size;
@@ -160,28 +193,50 @@ class SessionOutboxes implements DisposableBean {
 
         private void drain() {
             while (true) {
-                Message<byte[]> frame;
+                Queued frame;
                 synchronized (this) {
                     frame = queue.poll();
                     if (frame == null || discarded) {
                         sending = false;
                         return;
                     }
-                    long size = size(frame);
+                    long size = frame.size();
                     queuedBytes -= size;
                     totalQueued.addAndGet(-size);
                     notifyAll();
                 }
                 writeStartedAt = System.nanoTime();
                 try {
-                    handler().handleMessage(frame);
-                    metrics.written(frame);
+                    if (frame.text() != null) {
+                        write(frame);
+                    } else {
+                        handler().handleMessage(frame.message());
+                    }
                 } catch (RuntimeException e) {
                     // the session is gone or failing; Spring closes it and its subscriptions go with it
                     log.debug("sending to session {} failed", sessionId, e);
                 } finally {
                     writeStartedAt = 0;
                 }
+            }
+        }
+
+        /** An encoded event frame, through the session Spring writes to; a failed write ends the session, as there. */
+        private void write(Queued frame) {
+            WebSocketSession writer = writers.get(sessionId);
+            if (writer == null) {
+                return;
+            }
+            try {
+                writer.sendMessage(new TextMessage(frame.text()));
+                metrics.delivered(frame.eventTimeMillis());
+            } catch (SessionLimitExceededException e) {
+                discard();
+                cutOff(sessionId, e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                log.debug("sending to session {} failed; closing it", sessionId, e);
+                discard();
+                close(sessionId, CloseStatus.PROTOCOL_ERROR);
             }
         }
 
@@ -218,11 +273,6 @@ class SessionOutboxes implements DisposableBean {
         }
     }
 
-    /** What a queued frame costs: its body and, roughly, its headers. */
-    private static long size(Message<byte[]> frame) {
-        return frame.getPayload().length + 512L;
-    }
-
     private void cutOffStuckWrites() {
         // a frame that raced a session's closing may have left an outbox behind
         outboxes.entrySet().removeIf(entry -> {
@@ -242,12 +292,16 @@ class SessionOutboxes implements DisposableBean {
     private void cutOff(String sessionId, String reason) {
         metrics.cutOff();
         log.warn("cut off slow session {}: {}; it may reconnect and resume from its last seq", sessionId, reason);
+        close(sessionId, CloseStatus.SESSION_NOT_RELIABLE);
+    }
+
+    private void close(String sessionId, CloseStatus status) {
         WebSocketSession socket = sockets.get(sessionId);
         if (socket != null) {
             // closing may block on the same stuck socket: not on a sender's or the caller's thread
             watchdog.execute(() -> {
                 try {
-                    socket.close(CloseStatus.SESSION_NOT_RELIABLE);
+                    socket.close(status);
                 } catch (Exception e) {
                     log.debug("closing session {} failed", sessionId, e);
                 }
