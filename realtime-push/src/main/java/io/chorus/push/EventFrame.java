@@ -28,10 +28,17 @@ final class EventFrame {
         this.eventTimeMillis = eventTimeMillis;
     }
 
-    /** The frame's text for one subscription of one session. */
-    String forSubscription(String sessionId, String subscriptionId) {
-        return head + escape(subscriptionId) + "\nmessage-id:" + escape(sessionId) + '-' + MESSAGE_IDS.getAndIncrement()
-                + tail;
+    /**
+     * What identifies one subscription of one session in its frames, escaped once when it subscribes rather than for
+     * every frame: its {@code subscription} header, and its session id as the start of each frame's message id.
+     */
+    static String subscriptionHeaders(String sessionId, String subscriptionId) {
+        return escape(subscriptionId) + "\nmessage-id:" + escape(sessionId) + '-';
+    }
+
+    /** The frame's text for the subscription that {@code subscriptionHeaders} describes. */
+    String forSubscription(String subscriptionHeaders) {
+        return head + subscriptionHeaders + MESSAGE_IDS.getAndIncrement() + tail;
     }
 
     /** STOMP 1.2 escaping of a header's value (every frame but CONNECT and CONNECTED). */

@@ -1,6 +1,7 @@
 package io.chorus.push;
 
 import io.chorus.api.GroupEvent;
+import io.chorus.api.message.MessageSentEvent;
 import java.util.concurrent.TimeUnit;
 import org.axonframework.common.stream.BlockingStream;
 import org.axonframework.eventhandling.TrackedEventMessage;
@@ -42,7 +43,13 @@ class GroupFanOut implements SmartLifecycle {
                     TrackedEventMessage<?> event = stream.nextAvailable();
                     position = event.trackingToken();
                     if (event.getPayload() instanceof GroupEvent groupEvent) {
-                        subscriptions.publish(groupEvent, event.getTimestamp().toEpochMilli());
+                        // the send→deliver meter's start: a message's own time, in the payload read anyway (the
+                        // message's time stamp is parsed apart, and cost this thread a tenth of its time)
+                        subscriptions.publish(
+                                groupEvent,
+                                groupEvent instanceof MessageSentEvent sent
+                                        ? sent.sentAt().toEpochMilli()
+                                        : 0);
                     }
                 }
             } catch (InterruptedException e) {

@@ -89,6 +89,8 @@ class GroupSubscriptions implements DisposableBean {
         final String groupId;
         /** Seq of the group's latest event at which the membership was checked; a later removal revokes. */
         final long authorizedAt;
+        /** Its part of each event frame ({@link EventFrame#subscriptionHeaders}). */
+        final String frameHeaders;
 
         long lastSent;
         /** Live events held back while catching up; null once live. */
@@ -102,6 +104,7 @@ class GroupSubscriptions implements DisposableBean {
             this.userId = userId;
             this.groupId = groupId;
             this.authorizedAt = authorizedAt;
+            this.frameHeaders = EventFrame.subscriptionHeaders(sessionId, subscriptionId);
         }
 
         synchronized void offer(GroupEvent event, EventFrame frame) {
@@ -125,7 +128,7 @@ class GroupSubscriptions implements DisposableBean {
                 return;
             }
             lastSent = event.seq();
-            outboxes.send(sessionId, subscriptionId, frame == null ? frame(event, 0) : frame);
+            outboxes.send(sessionId, frameHeaders, frame == null ? frame(event, 0) : frame);
             if (event.seq() > authorizedAt && removes(event, userId)) {
                 revoke();
             }
@@ -255,6 +258,7 @@ class GroupSubscriptions implements DisposableBean {
     }
 
     /** Delivers a committed event of a group, stamped at {@code timestampMillis}, to its subscribers on this node. */
+    /** Sends a live event to the group's subscribers; {@code timestampMillis} is its command's time, or 0 if unknown. */
     void publish(GroupEvent event, long timestampMillis) {
         List<Subscription> subscribers = byGroup.get(event.groupId());
         if (subscribers == null || subscribers.isEmpty()) {

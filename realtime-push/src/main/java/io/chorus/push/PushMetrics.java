@@ -10,8 +10,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The push node's meters: {@code chorus.push.deliveries} (group frames written to a client's socket),
- * {@code chorus.push.latency} (from the event's time, when the command made it, to its frame's write: send→deliver,
- * live frames only, not catch-ups), {@code chorus.push.cutoffs} (slow clients cut off) and
+ * {@code chorus.push.latency} (from a message's time, when its send command made it, to its frame's write:
+ * send→deliver, live messages only, not catch-ups nor membership events), {@code chorus.push.cutoffs} (slow clients cut off) and
  * {@code chorus.push.sessions} (connected STOMP sessions, registered by {@link SessionOutboxes}).
  */
 @Component
@@ -31,7 +31,7 @@ class PushMetrics {
                 .description("slow clients cut off (queue, write time or memory limit)")
                 .register(registry);
         this.latency = Timer.builder("chorus.push.latency")
-                .description("from an event's time (its command) to the write of its frame to a subscriber")
+                .description("from a message's time (its send command) to the write of its frame to a subscriber")
                 .publishPercentileHistogram()
                 .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);

@@ -90,9 +90,9 @@ class SessionOutboxes implements DisposableBean {
         offer(sessionId, new Queued(frame, null, 0));
     }
 
-    /** Queues a group event's frame, encoded for this session's subscription. */
-    void send(String sessionId, String subscriptionId, EventFrame frame) {
-        offer(sessionId, new Queued(null, frame.forSubscription(sessionId, subscriptionId), frame.eventTimeMillis));
+    /** Queues a group event's frame for a subscription of the session ({@link EventFrame#subscriptionHeaders}). */
+    void send(String sessionId, String subscriptionHeaders, EventFrame frame) {
+        offer(sessionId, new Queued(null, frame.forSubscription(subscriptionHeaders), frame.eventTimeMillis));
     }
 
     private void offer(String sessionId, Queued frame) {

@@ -34,7 +34,7 @@ class EventFrameTest {
 
         Message<byte[]> spring = decode(springFrame("session-1", subscriptionId, body));
         Message<byte[]> ours = decode(new EventFrame("/topic/groups.g1", 7, "MessageSent", body, 0)
-                .forSubscription("session-1", subscriptionId));
+                .forSubscription(EventFrame.subscriptionHeaders("session-1", subscriptionId)));
 
         StompHeaderAccessor expected = StompHeaderAccessor.wrap(spring);
         StompHeaderAccessor actual = StompHeaderAccessor.wrap(ours);
@@ -59,8 +59,8 @@ class EventFrameTest {
         EventFrame frame =
                 new EventFrame("/topic/groups.g1", 1, "MemberJoined", "{}".getBytes(StandardCharsets.UTF_8), 0);
 
-        String first = messageId(frame.forSubscription("s1", "sub-0"));
-        String second = messageId(frame.forSubscription("s1", "sub-0"));
+        String first = messageId(frame.forSubscription(EventFrame.subscriptionHeaders("s1", "sub-0")));
+        String second = messageId(frame.forSubscription(EventFrame.subscriptionHeaders("s1", "sub-0")));
 
         assertThat(first).isNotEqualTo(second);
     }
