@@ -7,4 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -q -B -DskipTests install
 ./mvnw -q -B -pl bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
-exec java -Xmx2g -cp "bench/target/classes:$(cat bench/target/classpath.txt)" io.chorus.bench.push.PushBenchmark "$@"
+# PUSH_BENCH_JFR=<directory>: a JFR profile of the harness too (harness.jfr; the servers' are chorus.jfr, bare-broker.jfr)
+exec java -Xmx2g ${PUSH_BENCH_JFR:+-XX:StartFlightRecording=filename=$PUSH_BENCH_JFR/harness.jfr,settings=profile,dumponexit=true} -cp "bench/target/classes:$(cat bench/target/classpath.txt)" io.chorus.bench.push.PushBenchmark "$@"

@@ -25,7 +25,6 @@ import java.util.concurrent.locks.LockSupport;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageHeaders;
 import org.springframework.messaging.converter.MessageConverter;
-import org.springframework.messaging.simp.stomp.StompFrameHandler;
 import org.springframework.messaging.simp.stomp.StompHeaders;
 import org.springframework.messaging.simp.stomp.StompSession;
 import org.springframework.messaging.simp.stomp.StompSessionHandlerAdapter;
@@ -260,7 +259,8 @@ public final class PushBenchmark {
         final boolean chorus;
         final String name;
         final WebSocketStompClient client;
-        final List<StompSession> sessions = new ArrayList<>();
+        final WebSocketContainer container = ContainerProvider.getWebSocketContainer();
+        final List<LeanSubscriber> sessions = new ArrayList<>();
         final List<StompSession> senders = new ArrayList<>();
         final LongAdder deliveries = new LongAdder();
         int subscribers;
@@ -273,7 +273,6 @@ public final class PushBenchmark {
             this.base = base;
             this.chorus = chorus;
             this.name = chorus ? "Chorus" : "bare broker";
-            WebSocketContainer container = ContainerProvider.getWebSocketContainer();
             client = new WebSocketStompClient(new StandardWebSocketClient(container));
             client.setMessageConverter(new RawBytes());
             client.setDefaultHeartbeat(new long[] {0, 0});
@@ -306,27 +305,14 @@ public final class PushBenchmark {
                 if (chorus) {
                     post(token, "/api/groups/" + group + "/join", "");
                 }
-                StompSession session = connect(token);
-                StompHeaders subscribe = new StompHeaders();
-                subscribe.setDestination("/topic/groups." + group);
-                session.subscribe(subscribe, new StompFrameHandler() {
-                    @Override
-                    public java.lang.reflect.Type getPayloadType(StompHeaders headers) {
-                        return byte[].class;
-                    }
-
-                    @Override
-                    public void handleFrame(StompHeaders headers, Object payload) {
-                        delivered((byte[]) payload);
-                    }
-                });
-                sessions.add(session);
+                sessions.add(LeanSubscriber.open(
+                        container, websocketUri(), token, "/topic/groups." + group, this::delivered));
             }
         }
 
-        private void delivered(byte[] body) {
+        private void delivered(String frame) {
             long now = System.nanoTime();
-            long id = idOf(body);
+            long id = idOf(frame);
             if (id < 0) {
                 return;
             }
@@ -413,11 +399,15 @@ public final class PushBenchmark {
             StompHeaders headers = new StompHeaders();
             headers.add("Authorization", "Bearer " + token);
             return client.connectAsync(
-                            base.replace("http", "ws") + "/ws/websocket",
+                            websocketUri().toString(),
                             new WebSocketHttpHeaders(),
                             headers,
                             new StompSessionHandlerAdapter() {})
                     .get(30, TimeUnit.SECONDS);
+        }
+
+        private URI websocketUri() {
+            return URI.create(base.replace("http", "ws") + "/ws/websocket");
         }
 
         private String token(String user) throws Exception {
@@ -438,8 +428,8 @@ public final class PushBenchmark {
         }
 
         void close() {
-            for (StompSession session : sessions) {
-                session.disconnect();
+            for (LeanSubscriber session : sessions) {
+                session.close();
             }
             for (StompSession session : senders) {
                 session.disconnect();
@@ -462,22 +452,17 @@ public final class PushBenchmark {
     }
 
     /** The message id in a frame's body ({@code "text":"m<id>"}), or -1. */
-    static long idOf(byte[] body) {
-        byte[] key = "\"text\":\"m".getBytes(StandardCharsets.US_ASCII);
-        outer:
-        for (int i = 0; i + key.length < body.length; i++) {
-            for (int k = 0; k < key.length; k++) {
-                if (body[i + k] != key[k]) {
-                    continue outer;
-                }
-            }
-            long id = 0;
-            for (int j = i + key.length; j < body.length && body[j] >= '0' && body[j] <= '9'; j++) {
-                id = id * 10 + (body[j] - '0');
-            }
-            return id;
+    static long idOf(String frame) {
+        String key = "\"text\":\"m";
+        int at = frame.indexOf(key);
+        if (at < 0) {
+            return -1;
         }
-        return -1;
+        long id = 0;
+        for (int j = at + key.length(); j < frame.length() && frame.charAt(j) >= '0' && frame.charAt(j) <= '9'; j++) {
+            id = id * 10 + (frame.charAt(j) - '0');
+        }
+        return id;
     }
 
     /** A server under test in its own JVM. */
