@@ -257,8 +257,10 @@ class GroupSubscriptions implements DisposableBean {
         }
     }
 
-    /** Delivers a committed event of a group, stamped at {@code timestampMillis}, to its subscribers on this node. */
-    /** Sends a live event to the group's subscribers; {@code timestampMillis} is its command's time, or 0 if unknown. */
+    /**
+     * Delivers a committed event of a group to its subscribers on this node; {@code timestampMillis} is when its
+     * command made it (for the send→deliver meter), or 0.
+     */
     void publish(GroupEvent event, long timestampMillis) {
         List<Subscription> subscribers = byGroup.get(event.groupId());
         if (subscribers == null || subscribers.isEmpty()) {

@@ -11,8 +11,9 @@ import org.springframework.stereotype.Component;
 /**
  * The push node's meters: {@code chorus.push.deliveries} (group frames written to a client's socket),
  * {@code chorus.push.latency} (from a message's time, when its send command made it, to its frame's write:
- * send→deliver, live messages only, not catch-ups nor membership events), {@code chorus.push.cutoffs} (slow clients cut off) and
- * {@code chorus.push.sessions} (connected STOMP sessions, registered by {@link SessionOutboxes}).
+ * send→deliver, live messages only, not catch-ups nor membership events), {@code chorus.push.cutoffs} (slow
+ * clients cut off) and {@code chorus.push.sessions} (connected STOMP sessions, registered by {@link
+ * SessionOutboxes}).
  */
 @Component
 class PushMetrics {

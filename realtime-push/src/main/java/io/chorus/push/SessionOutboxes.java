@@ -274,7 +274,8 @@ class SessionOutboxes implements DisposableBean {
     }
 
     private void cutOffStuckWrites() {
-        // a frame that raced a session's closing may have left an outbox behind
+        // a frame or a decoration that raced a session's closing may have left an outbox or a writer behind
+        writers.keySet().removeIf(sessionId -> !sockets.containsKey(sessionId));
         outboxes.entrySet().removeIf(entry -> {
             if (sockets.containsKey(entry.getKey())) {
                 return false;
