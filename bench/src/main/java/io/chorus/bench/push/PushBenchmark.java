@@ -362,7 +362,8 @@ public final class PushBenchmark {
             }
             window = null;
             if (chorus) {
-                lastServerSide = serverTimes().summarySince(serverBefore.join());
+                ServerTimes before = serverBefore.join();
+                lastServerSide = serverTimes().summarySince(before);
             }
             long[] sorted = measuring.sorted();
             return new Figures(
@@ -378,7 +379,7 @@ public final class PushBenchmark {
                 if (adminToken == null) {
                     adminToken = BenchContext.devToken(base, "bench-admin", "chorus:admin");
                 }
-                return ServerTimes.fetch(HTTP, base, adminToken);
+                return ServerTimes.parse(adminGet(base, adminToken, "/actuator/prometheus"));
             } catch (Exception e) {
                 throw new IllegalStateException("could not read the server's histograms", e);
             }
@@ -465,6 +466,16 @@ public final class PushBenchmark {
         return id;
     }
 
+    /** The body of a GET of the server's {@code path} with an admin token (the actuator's endpoints). */
+    static String adminGet(String base, String adminToken, String path) throws Exception {
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create(base + path))
+                                .header("Authorization", "Bearer " + adminToken)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+    }
+
     /** A server under test in its own JVM. */
     private static final class Server implements AutoCloseable {
         final Process process;
@@ -527,12 +538,7 @@ public final class PushBenchmark {
                     .start()
                     .waitFor();
             String admin = BenchContext.devToken(base, "bench-admin", "chorus:admin");
-            String body = HTTP.send(
-                            HttpRequest.newBuilder(URI.create(base + "/actuator/metrics/jvm.memory.used?tag=area:heap"))
-                                    .header("Authorization", "Bearer " + admin)
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    .body();
+            String body = adminGet(base, admin, "/actuator/metrics/jvm.memory.used?tag=area:heap");
             int at = body.indexOf("\"value\":");
             return (long) Double.parseDouble(
                     body.substring(at + 8, body.indexOf('}', at)).trim());

@@ -1,9 +1,5 @@
 package io.chorus.bench.push;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,13 +27,8 @@ final class ServerTimes {
         this.buckets = buckets;
     }
 
-    static ServerTimes fetch(HttpClient http, String base, String adminToken) throws Exception {
-        String text = http.send(
-                        HttpRequest.newBuilder(URI.create(base + "/actuator/prometheus"))
-                                .header("Authorization", "Bearer " + adminToken)
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
+    /** The histograms in a node's {@code /actuator/prometheus} text. */
+    static ServerTimes parse(String text) {
         Map<String, TreeMap<Double, Double>> buckets = new HashMap<>();
         for (String line : text.split("\n")) {
             Matcher m = BUCKET.matcher(line);
