@@ -56,7 +56,28 @@ public final class PushBenchmark {
 
     private static final Duration STEP = Duration.ofSeconds(10);
     private static final int[] STEP_RATES = {1000, 2000, 3000, 4000, 6000, 8000};
+
+    /**
+     * The fan-out run: every subscriber connection also follows one of this many large groups, and a message to one
+     * of them goes to connections / FAN_OUT_GROUPS subscribers (100 at 1,000 connections).
+     */
+    static final int FAN_OUT_GROUPS = 10;
+
+    /** The fan-out run's steps, in deliveries/s; the send rate is this over the subscribers per large group. */
+    private static final int[] FAN_OUT_STEPS = {
+        10_000, 20_000, 30_000, 40_000, 60_000, 80_000, 100_000, 120_000, 160_000
+    };
+
     private static final long P99_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /** PUSH_BENCH_LATENCY_ONLY=true: only Chorus's latency run (to try a change; the report needs the whole run). */
+    private static final boolean LATENCY_ONLY = Boolean.parseBoolean(System.getenv("PUSH_BENCH_LATENCY_ONLY"));
+
+    /**
+     * PUSH_BENCH_TRACE=true: after each measured window, its slowest 100 ms slices by send time, with the wall clock
+     * (to set beside a server's GC log written with {@code -Xlog:gc:file=…:time}).
+     */
+    private static final boolean TRACE = Boolean.parseBoolean(System.getenv("PUSH_BENCH_TRACE"));
 
     private final int connections;
     private final int groups;
@@ -88,11 +109,15 @@ public final class PushBenchmark {
         final long firstId;
         volatile long endId = Long.MAX_VALUE;
         final long[] latencies;
+        /** The message of each latency, when tracing ({@link #TRACE}). */
+        final long[] ids;
+
         final AtomicInteger count = new AtomicInteger();
 
         Window(long firstId, int capacity) {
             this.firstId = firstId;
             this.latencies = new long[capacity];
+            this.ids = TRACE ? new long[capacity] : null;
         }
 
         void record(long id, long latency) {
@@ -100,6 +125,9 @@ public final class PushBenchmark {
                 int at = count.getAndIncrement();
                 if (at < latencies.length) {
                     latencies[at] = latency;
+                    if (ids != null) {
+                        ids[at] = id;
+                    }
                 }
             }
         }
@@ -126,37 +154,56 @@ public final class PushBenchmark {
         }
     }
 
-    /** {@code serverSide}: Chorus's own times in the latency run ({@link ServerTimes}), null for the bare broker. */
-    record Result(Figures latency, String serverSide, Figures bestFanOut, List<String> steps) {}
+    /**
+     * {@code serverSide}: Chorus's own times in the latency run ({@link ServerTimes}), null for the bare broker;
+     * {@code bestRate}: the highest step of the send rate at the latency run's groups; {@code bestFanOut}: the highest
+     * step with large groups.
+     */
+    record Result(Figures latency, String serverSide, Figures bestRate, Figures bestFanOut, List<String> steps) {}
+
+    /** Who a phase sends to: one sender per group, and the subscribers each group has. */
+    record Audience(String prefix, List<StompSession> senders, int subscribersPerGroup) {}
 
     private void run() throws Exception {
         String classpath = System.getProperty("java.class.path");
         System.out.println("machine: " + BenchContext.machine() + "; servers run with -Xmx512m on the same cores");
         System.out.printf(
-                "load: %d subscribed connections, %d groups (%d subscribers each), %d messages/s, %d s measured%n",
-                connections, groups, connections / groups, rate, measured.toSeconds());
+                "load: %d subscribed connections, %d groups (%d subscribers each), %d messages/s, %d s measured;"
+                        + " fan-out: each connection also in one of %d large groups (%d subscribers each)%n",
+                connections,
+                groups,
+                connections / groups,
+                rate,
+                measured.toSeconds(),
+                FAN_OUT_GROUPS,
+                connections / FAN_OUT_GROUPS);
 
         Result chorus;
         long heapBytes;
         try (Server server = Server.start(
                 "chorus", classpath, "io.chorus.app.ChorusApplication", chorusArgs(), "/actuator/health")) {
             Harness harness = new Harness(server.base, true);
-            harness.prepare(connections);
+            harness.prepare(connections, true);
             chorus = measure(harness);
             harness.close();
+        }
+        if (LATENCY_ONLY) {
+            System.out.println(chorus.latency().row("Chorus, " + rate + " msg/s"));
+            System.out.println("  Chorus " + chorus.serverSide());
+            return;
         }
         // on a fresh node, so that what the load left behind (caches, dedupe windows) does not count
         try (Server server = Server.start(
                 "chorus-heap", classpath, "io.chorus.app.ChorusApplication", chorusArgs(), "/actuator/health")) {
             Harness harness = new Harness(server.base, true);
-            harness.prepare(heapConnections);
+            harness.prepare(heapConnections, false);
             heapBytes = server.heapAfterGc();
             harness.close();
         }
         Result bare;
         try (Server server = Server.start("bare-broker", classpath, BareBrokerApp.class.getName(), List.of(), null)) {
             Harness harness = new Harness(server.base, false);
-            harness.prepare(connections);
+            harness.prepare(connections, true);
             bare = measure(harness);
             harness.close();
         }
@@ -167,8 +214,21 @@ public final class PushBenchmark {
         System.out.println(bare.latency().row("ceiling: bare simple broker, " + rate + " msg/s"));
         System.out.println(chorus.latency().row("Chorus, " + rate + " msg/s"));
         System.out.println("  Chorus " + chorus.serverSide());
-        System.out.println(bare.bestFanOut().row("ceiling: bare broker, highest fan-out with p99 <= 100 ms"));
-        System.out.println(chorus.bestFanOut().row("Chorus, highest fan-out with p99 <= 100 ms"));
+        int perGroup = connections / groups;
+        int perLargeGroup = connections / FAN_OUT_GROUPS;
+        System.out.println(bare.bestRate()
+                .row("ceiling: bare broker, highest rate with p99 <= 100 ms, " + perGroup + " subscribers per group"));
+        System.out.println(chorus.bestRate()
+                .row("Chorus, highest rate with p99 <= 100 ms, " + perGroup + " subscribers per group"));
+        System.out.printf(
+                "ratio Chorus / ceiling at %d subscribers per group: %.2f%n",
+                perGroup,
+                chorus.bestRate().deliveriesPerSecond() / bare.bestRate().deliveriesPerSecond());
+        System.out.println(bare.bestFanOut()
+                .row("ceiling: bare broker, highest fan-out with p99 <= 100 ms, " + perLargeGroup
+                        + " subscribers per group"));
+        System.out.println(chorus.bestFanOut()
+                .row("Chorus, highest fan-out with p99 <= 100 ms, " + perLargeGroup + " subscribers per group"));
         System.out.printf(
                 "fan-out ratio Chorus / ceiling: %.2f%n",
                 chorus.bestFanOut().deliveriesPerSecond() / bare.bestFanOut().deliveriesPerSecond());
@@ -195,11 +255,20 @@ public final class PushBenchmark {
                 false,
                 "<= 50 ms",
                 p99 <= 50);
+        ReportLine.print(
+                "push",
+                "highest deliveries/s with p99 <= 100 ms, " + perGroup + " subscribers per group",
+                chorus.bestRate().deliveriesPerSecond(),
+                "deliveries/s",
+                bare.bestRate().deliveriesPerSecond(),
+                true,
+                "",
+                true);
         double fanOut = chorus.bestFanOut().deliveriesPerSecond();
         double fanOutCeiling = bare.bestFanOut().deliveriesPerSecond();
         ReportLine.print(
                 "push",
-                "highest fan-out with p99 <= 100 ms",
+                "highest fan-out with p99 <= 100 ms, " + perLargeGroup + " subscribers per group",
                 fanOut,
                 "deliveries/s",
                 fanOutCeiling,
@@ -229,17 +298,34 @@ public final class PushBenchmark {
     }
 
     private Result measure(Harness harness) throws Exception {
-        Figures latency = harness.phase(rate, WARM_UP, measured);
+        Figures latency = harness.phase(rate, WARM_UP, measured, harness.groups());
         System.out.println(latency.row(harness.name + " latency run"));
         if (harness.chorus) {
             System.out.println("  " + harness.lastServerSide);
         }
         String latencyServerSide = harness.lastServerSide;
+        if (LATENCY_ONLY) {
+            return new Result(latency, latencyServerSide, null, null, List.of());
+        }
         List<String> steps = new ArrayList<>();
+        int[] rates = STEP_RATES;
+        Figures bestRate = highestStep(harness, harness.groups(), rates, steps);
+        int perLargeGroup = harness.largeGroups().subscribersPerGroup();
+        int[] fanOutRates = Arrays.stream(FAN_OUT_STEPS)
+                .map(deliveries -> Math.max(1, deliveries / perLargeGroup))
+                .toArray();
+        Figures bestFanOut = highestStep(harness, harness.largeGroups(), fanOutRates, steps);
+        return new Result(latency, latencyServerSide, bestRate, bestFanOut, steps);
+    }
+
+    /** Raises the send rate step by step; the last step with p99 <= 100 ms and 99% delivered, or zeros. */
+    private static Figures highestStep(Harness harness, Audience audience, int[] rates, List<String> steps)
+            throws Exception {
         Figures best = null;
-        for (int stepRate : STEP_RATES) {
-            Figures step = harness.phase(stepRate, Duration.ofSeconds(3), STEP);
-            String row = step.row(harness.name + " at " + stepRate + " msg/s");
+        for (int stepRate : rates) {
+            Figures step = harness.phase(stepRate, Duration.ofSeconds(3), STEP, audience);
+            String row = step.row(harness.name + " at " + stepRate + " msg/s to "
+                    + audience.senders().size() + " groups of " + audience.subscribersPerGroup());
             steps.add(row);
             System.out.println(row);
             if (harness.chorus) {
@@ -250,7 +336,7 @@ public final class PushBenchmark {
             }
             best = step;
         }
-        return new Result(latency, latencyServerSide, best == null ? new Figures(0, 0, 0, 0, 0) : best, steps);
+        return best == null ? new Figures(0, 0, 0, 0, 0) : best;
     }
 
     /** The client side: subscriber connections, one sender connection per group, a pacer. */
@@ -262,6 +348,9 @@ public final class PushBenchmark {
         final WebSocketContainer container = ContainerProvider.getWebSocketContainer();
         final List<LeanSubscriber> sessions = new ArrayList<>();
         final List<StompSession> senders = new ArrayList<>();
+        /** One per large group of the fan-out run. */
+        final List<StompSession> largeGroupSenders = new ArrayList<>();
+
         final LongAdder deliveries = new LongAdder();
         int subscribers;
         /** Chorus's own times in the last measured window ({@link ServerTimes}). */
@@ -278,36 +367,62 @@ public final class PushBenchmark {
             client.setDefaultHeartbeat(new long[] {0, 0});
         }
 
-        void prepare(int count) throws Exception {
+        /** {@code fanOut}: each connection also follows one of the large groups. */
+        void prepare(int count, boolean fanOut) throws Exception {
             long start = System.nanoTime();
             for (int g = 0; g < groups; g++) {
-                String owner = "owner" + g;
-                String token = token(owner);
-                if (chorus) {
-                    post(
-                            token,
-                            "/api/groups",
-                            "{\"groupId\":\"g" + g + "\",\"name\":\"g" + g + "\",\"visibility\":\"open\"}");
-                }
-                senders.add(connect(token));
+                senders.add(createGroup("g" + g));
             }
-            prepareMore(count);
+            if (fanOut) {
+                for (int g = 0; g < FAN_OUT_GROUPS; g++) {
+                    largeGroupSenders.add(createGroup("f" + g));
+                }
+            }
+            prepareMore(count, fanOut);
             System.out.printf(
                     "%s: %d groups, %d subscribers connected in %.1f s%n",
                     name, groups, subscribers, (System.nanoTime() - start) / 1e9);
         }
 
-        void prepareMore(int count) throws Exception {
+        /** Its owner's sending connection. */
+        private StompSession createGroup(String group) throws Exception {
+            String token = token("owner-" + group);
+            if (chorus) {
+                post(
+                        token,
+                        "/api/groups",
+                        "{\"groupId\":\"" + group + "\",\"name\":\"" + group + "\",\"visibility\":\"open\"}");
+            }
+            return connect(token);
+        }
+
+        void prepareMore(int count, boolean fanOut) throws Exception {
             for (int i = 0; i < count; i++) {
                 int user = subscribers++;
-                String group = "g" + (user % groups);
-                String token = token("u" + user);
-                if (chorus) {
-                    post(token, "/api/groups/" + group + "/join", "");
+                List<String> joined = new ArrayList<>(List.of("g" + (user % groups)));
+                if (fanOut) {
+                    joined.add("f" + (user % FAN_OUT_GROUPS));
                 }
-                sessions.add(LeanSubscriber.open(
-                        container, websocketUri(), token, "/topic/groups." + group, this::delivered));
+                String token = token("u" + user);
+                List<String> destinations = new ArrayList<>();
+                for (String group : joined) {
+                    if (chorus) {
+                        post(token, "/api/groups/" + group + "/join", "");
+                    }
+                    destinations.add("/topic/groups." + group);
+                }
+                sessions.add(LeanSubscriber.open(container, websocketUri(), token, destinations, this::delivered));
             }
+        }
+
+        /** The latency run's groups. */
+        Audience groups() {
+            return new Audience("g", senders, subscribers / groups);
+        }
+
+        /** The fan-out run's large groups. */
+        Audience largeGroups() {
+            return new Audience("f", largeGroupSenders, subscribers / FAN_OUT_GROUPS);
         }
 
         private void delivered(String frame) {
@@ -324,8 +439,9 @@ public final class PushBenchmark {
         }
 
         /** Runs the pacer at {@code perSecond} for warm-up plus the measured time; figures of the measured part. */
-        Figures phase(int perSecond, Duration warmUp, Duration length) throws InterruptedException {
-            long expectedDeliveries = (long) perSecond * length.toSeconds() * subscribers / groups;
+        Figures phase(int perSecond, Duration warmUp, Duration length, Audience audience) throws InterruptedException {
+            int groupCount = audience.senders().size();
+            long expectedDeliveries = (long) perSecond * length.toSeconds() * audience.subscribersPerGroup();
             long start = System.nanoTime();
             long warmEnd = start + warmUp.toNanos();
             long end = warmEnd + length.toNanos();
@@ -346,15 +462,15 @@ public final class PushBenchmark {
                 }
                 long due = (now - start) * perSecond / 1_000_000_000L;
                 while (sent < due) {
-                    send(senders.get(nextGroup), "g" + nextGroup);
-                    nextGroup = (nextGroup + 1) % groups;
+                    send(audience.senders().get(nextGroup), audience.prefix() + nextGroup);
+                    nextGroup = (nextGroup + 1) % groupCount;
                     sent++;
                 }
                 LockSupport.parkNanos(200_000);
             }
             measuring.endId = nextId.get();
             long messages = measuring.endId - measuring.firstId;
-            long expected = messages * (subscribers / groups);
+            long expected = messages * audience.subscribersPerGroup();
             // what was sent in the window may still be on its way
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (measuring.count.get() < expected && System.nanoTime() < deadline) {
@@ -365,6 +481,9 @@ public final class PushBenchmark {
                 ServerTimes before = serverBefore.join();
                 lastServerSide = serverTimes().summarySince(before);
             }
+            if (TRACE) {
+                printSlowestSlices(measuring);
+            }
             long[] sorted = measuring.sorted();
             return new Figures(
                     (double) measuring.count.get() / length.toSeconds(),
@@ -372,6 +491,41 @@ public final class PushBenchmark {
                     Figures.percentile(sorted, 0.50),
                     Figures.percentile(sorted, 0.99),
                     Figures.percentile(sorted, 0.999));
+        }
+
+        private void printSlowestSlices(Window measured) {
+            long wallMinusNano = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+            long slice = TimeUnit.MILLISECONDS.toNanos(100);
+            java.util.Map<Long, List<Long>> bySlice = new java.util.TreeMap<>();
+            int n = Math.min(measured.count.get(), measured.latencies.length);
+            for (int i = 0; i < n; i++) {
+                long sliceStart = (sentAt[(int) measured.ids[i]] + wallMinusNano) / slice;
+                bySlice.computeIfAbsent(sliceStart, k -> new ArrayList<>()).add(measured.latencies[i]);
+            }
+            record Slice(long start, int count, long p99, long max) {}
+            List<Slice> slices = new ArrayList<>();
+            bySlice.forEach((start, latencies) -> {
+                long[] sorted =
+                        latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+                slices.add(new Slice(
+                        start * 100, sorted.length, Figures.percentile(sorted, 0.99), sorted[sorted.length - 1]));
+            });
+            slices.sort(java.util.Comparator.comparingLong(Slice::max).reversed());
+            java.time.format.DateTimeFormatter clock = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
+                    .withZone(java.time.ZoneId.systemDefault());
+            System.out.println("  slowest 100 ms slices (send time: deliveries, p99 ms, max ms):");
+            slices.stream()
+                    .limit(15)
+                    .forEach(s -> System.out.printf(
+                            "    %s: %d, %.1f, %.1f%n",
+                            clock.format(java.time.Instant.ofEpochMilli(s.start())),
+                            s.count(),
+                            s.p99() / 1e6,
+                            s.max() / 1e6));
+            long over50 = slices.stream()
+                    .filter(s -> s.p99() > TimeUnit.MILLISECONDS.toNanos(50))
+                    .count();
+            System.out.printf("  slices with p99 > 50 ms: %d of %d%n", over50, slices.size());
         }
 
         private ServerTimes serverTimes() {
@@ -433,6 +587,9 @@ public final class PushBenchmark {
                 session.close();
             }
             for (StompSession session : senders) {
+                session.disconnect();
+            }
+            for (StompSession session : largeGroupSenders) {
                 session.disconnect();
             }
             client.stop();
@@ -498,6 +655,11 @@ public final class PushBenchmark {
                 // a CPU profile of each server: PUSH_BENCH_JFR=<directory>
                 command.add("-XX:StartFlightRecording=filename=" + jfr + "/" + name
                         + ".jfr,settings=profile,dumponexit=true");
+            }
+            // PUSH_BENCH_SERVER_OPTS: more JVM options for both servers (a GC log, for instance)
+            String options = System.getenv("PUSH_BENCH_SERVER_OPTS");
+            if (options != null && !options.isBlank()) {
+                command.addAll(List.of(options.trim().split("\\s+")));
             }
             command.addAll(List.of("-cp", classpath, mainClass, "--server.port=" + port));
             command.addAll(args);
