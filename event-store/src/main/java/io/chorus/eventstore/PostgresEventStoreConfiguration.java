@@ -96,7 +96,8 @@ public class PostgresEventStoreConfiguration {
             EventStorageEngine eventStorageEngine, EventStreamNotifier notifier, EventStoreProperties properties) {
         EmbeddedEventStore.Builder builder = EmbeddedEventStore.builder()
                 .storageEngine(eventStorageEngine)
-                .fetchDelay(properties.fetchDelay().toMillis());
+                .fetchDelay(properties.fetchDelay().toMillis())
+                .cachedEvents(properties.cachedEvents());
         return ChorusEventStore.create(builder, notifier);
     }
 
