@@ -9,8 +9,6 @@ import jakarta.websocket.Session;
 import jakarta.websocket.WebSocketContainer;
 import java.io.IOException;
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -24,25 +22,23 @@ import java.util.function.Consumer;
 final class LeanSubscriber extends Endpoint {
 
     private final String connect;
-    private final List<String> subscribes;
+    private final String subscribe;
     private final Consumer<String> onMessage;
     private final CompletableFuture<Void> connected = new CompletableFuture<>();
     private volatile Session session;
+    private int subscriptions = 1;
 
-    private LeanSubscriber(String token, List<String> destinations, Consumer<String> onMessage) {
+    private LeanSubscriber(String token, String destination, Consumer<String> onMessage) {
         this.connect = "CONNECT\naccept-version:1.2\nheart-beat:0,0\nAuthorization:Bearer " + token + "\n\n\0";
-        this.subscribes = new ArrayList<>();
-        for (int i = 0; i < destinations.size(); i++) {
-            subscribes.add("SUBSCRIBE\nid:" + i + "\ndestination:" + destinations.get(i) + "\n\n\0");
-        }
+        this.subscribe = "SUBSCRIBE\nid:0\ndestination:" + destination + "\n\n\0";
         this.onMessage = onMessage;
     }
 
-    /** Connects, subscribes to the destinations once CONNECTED, and hands each MESSAGE frame's text over. */
+    /** Connects, subscribes to {@code destination} once CONNECTED, and hands each MESSAGE frame's text over. */
     static LeanSubscriber open(
-            WebSocketContainer container, URI uri, String token, List<String> destinations, Consumer<String> onMessage)
+            WebSocketContainer container, URI uri, String token, String destination, Consumer<String> onMessage)
             throws Exception {
-        LeanSubscriber subscriber = new LeanSubscriber(token, destinations, onMessage);
+        LeanSubscriber subscriber = new LeanSubscriber(token, destination, onMessage);
         container.connectToServer(
                 subscriber, ClientEndpointConfig.Builder.create().build(), uri);
         subscriber.connected.get(30, TimeUnit.SECONDS);
@@ -64,14 +60,8 @@ final class LeanSubscriber extends Endpoint {
         if (frame.startsWith("MESSAGE")) {
             onMessage.accept(frame);
         } else if (frame.startsWith("CONNECTED")) {
-            try {
-                for (String subscribe : subscribes) {
-                    session.getBasicRemote().sendText(subscribe);
-                }
-                connected.complete(null);
-            } catch (IOException e) {
-                connected.completeExceptionally(e);
-            }
+            session.getAsyncRemote().sendText(subscribe);
+            connected.complete(null);
         } else if (frame.startsWith("ERROR")) {
             connected.completeExceptionally(new IllegalStateException("the server answered " + frame));
         }
@@ -80,6 +70,12 @@ final class LeanSubscriber extends Endpoint {
     @Override
     public void onClose(Session session, CloseReason reason) {
         connected.completeExceptionally(new IllegalStateException("closed: " + reason));
+    }
+
+    /** One more subscription on this connection (its frames go to the same consumer). */
+    void subscribe(String destination) throws IOException {
+        session.getBasicRemote()
+                .sendText("SUBSCRIBE\nid:" + subscriptions++ + "\ndestination:" + destination + "\n\n\0");
     }
 
     void close() {

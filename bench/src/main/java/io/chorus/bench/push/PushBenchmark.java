@@ -169,7 +169,7 @@ public final class PushBenchmark {
         System.out.println("machine: " + BenchContext.machine() + "; servers run with -Xmx512m on the same cores");
         System.out.printf(
                 "load: %d subscribed connections, %d groups (%d subscribers each), %d messages/s, %d s measured;"
-                        + " fan-out: each connection also in one of %d large groups (%d subscribers each)%n",
+                        + " fan-out run: then each connection also follows one of %d large groups (%d subscribers each)%n",
                 connections,
                 groups,
                 connections / groups,
@@ -183,7 +183,7 @@ public final class PushBenchmark {
         try (Server server = Server.start(
                 "chorus", classpath, "io.chorus.app.ChorusApplication", chorusArgs(), "/actuator/health")) {
             Harness harness = new Harness(server.base, true);
-            harness.prepare(connections, true);
+            harness.prepare(connections);
             chorus = measure(harness);
             harness.close();
         }
@@ -196,14 +196,14 @@ public final class PushBenchmark {
         try (Server server = Server.start(
                 "chorus-heap", classpath, "io.chorus.app.ChorusApplication", chorusArgs(), "/actuator/health")) {
             Harness harness = new Harness(server.base, true);
-            harness.prepare(heapConnections, false);
+            harness.prepare(heapConnections);
             heapBytes = server.heapAfterGc();
             harness.close();
         }
         Result bare;
         try (Server server = Server.start("bare-broker", classpath, BareBrokerApp.class.getName(), List.of(), null)) {
             Harness harness = new Harness(server.base, false);
-            harness.prepare(connections, true);
+            harness.prepare(connections);
             bare = measure(harness);
             harness.close();
         }
@@ -310,6 +310,7 @@ public final class PushBenchmark {
         List<String> steps = new ArrayList<>();
         int[] rates = STEP_RATES;
         Figures bestRate = highestStep(harness, harness.groups(), rates, steps);
+        harness.followLargeGroups();
         int perLargeGroup = harness.largeGroups().subscribersPerGroup();
         int[] fanOutRates = Arrays.stream(FAN_OUT_STEPS)
                 .map(deliveries -> Math.max(1, deliveries / perLargeGroup))
@@ -367,18 +368,12 @@ public final class PushBenchmark {
             client.setDefaultHeartbeat(new long[] {0, 0});
         }
 
-        /** {@code fanOut}: each connection also follows one of the large groups. */
-        void prepare(int count, boolean fanOut) throws Exception {
+        void prepare(int count) throws Exception {
             long start = System.nanoTime();
             for (int g = 0; g < groups; g++) {
                 senders.add(createGroup("g" + g));
             }
-            if (fanOut) {
-                for (int g = 0; g < FAN_OUT_GROUPS; g++) {
-                    largeGroupSenders.add(createGroup("f" + g));
-                }
-            }
-            prepareMore(count, fanOut);
+            prepareMore(count);
             System.out.printf(
                     "%s: %d groups, %d subscribers connected in %.1f s%n",
                     name, groups, subscribers, (System.nanoTime() - start) / 1e9);
@@ -396,22 +391,33 @@ public final class PushBenchmark {
             return connect(token);
         }
 
-        void prepareMore(int count, boolean fanOut) throws Exception {
+        void prepareMore(int count) throws Exception {
             for (int i = 0; i < count; i++) {
                 int user = subscribers++;
-                List<String> joined = new ArrayList<>(List.of("g" + (user % groups)));
-                if (fanOut) {
-                    joined.add("f" + (user % FAN_OUT_GROUPS));
-                }
+                String group = "g" + (user % groups);
                 String token = token("u" + user);
-                List<String> destinations = new ArrayList<>();
-                for (String group : joined) {
-                    if (chorus) {
-                        post(token, "/api/groups/" + group + "/join", "");
-                    }
-                    destinations.add("/topic/groups." + group);
+                if (chorus) {
+                    post(token, "/api/groups/" + group + "/join", "");
                 }
-                sessions.add(LeanSubscriber.open(container, websocketUri(), token, destinations, this::delivered));
+                sessions.add(LeanSubscriber.open(
+                        container, websocketUri(), token, "/topic/groups." + group, this::delivered));
+            }
+        }
+
+        /**
+         * Before the fan-out run, so that the latency run has one subscription per connection: every connection
+         * joins and follows one of the large groups too; the first step's warm-up lets the subscriptions settle.
+         */
+        void followLargeGroups() throws Exception {
+            for (int g = 0; g < FAN_OUT_GROUPS; g++) {
+                largeGroupSenders.add(createGroup("f" + g));
+            }
+            for (int user = 0; user < sessions.size(); user++) {
+                String group = "f" + (user % FAN_OUT_GROUPS);
+                if (chorus) {
+                    post(token("u" + user), "/api/groups/" + group + "/join", "");
+                }
+                sessions.get(user).subscribe("/topic/groups." + group);
             }
         }
 
