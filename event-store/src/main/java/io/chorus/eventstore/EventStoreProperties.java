@@ -15,7 +15,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param cachedEvents the newest events kept in memory for the node's stream readers (Axon's embedded event store); a
  *     reader further behind reads from the database until it has caught up. Axon keeps 10,000: at 2,000 events/s
  *     they lived five seconds, long enough to be copied through the young generation into the old one (most of
- *     what was promoted under load), and the push benchmark's median was 5.5–7.2 ms against 3.7–4.3 ms with 1,000
+ *     what was promoted under load); alternated push benchmark runs had a median of 5.5–7.2 ms against 3.7–4.3 ms
+ *     with 1,000 (within the spread of a day's runs on the shared build machine)
  * @param groupCommit whether the appends of concurrent commands share transactions
  */
 @ConfigurationProperties("chorus.event-store")
