@@ -13,9 +13,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,7 +67,7 @@ public final class PushBenchmark {
      * The fan-out run: every subscriber connection also follows one of this many large groups, and a message to one
      * of them goes to connections / FAN_OUT_GROUPS subscribers (100 at 1,000 connections).
      */
-    static final int FAN_OUT_GROUPS = 10;
+    private static final int FAN_OUT_GROUPS = 10;
 
     /** The fan-out run's steps, in deliveries/s; the send rate is this over the subscribers per large group. */
     private static final int[] FAN_OUT_STEPS = {
@@ -308,8 +314,7 @@ public final class PushBenchmark {
             return new Result(latency, latencyServerSide, null, null, List.of());
         }
         List<String> steps = new ArrayList<>();
-        int[] rates = STEP_RATES;
-        Figures bestRate = highestStep(harness, harness.groups(), rates, steps);
+        Figures bestRate = highestStep(harness, harness.groups(), STEP_RATES, steps);
         harness.followLargeGroups();
         int perLargeGroup = harness.largeGroups().subscribersPerGroup();
         int[] fanOutRates = Arrays.stream(FAN_OUT_STEPS)
@@ -502,7 +507,7 @@ public final class PushBenchmark {
         private void printSlowestSlices(Window measured) {
             long wallMinusNano = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
             long slice = TimeUnit.MILLISECONDS.toNanos(100);
-            java.util.Map<Long, List<Long>> bySlice = new java.util.TreeMap<>();
+            Map<Long, List<Long>> bySlice = new TreeMap<>();
             int n = Math.min(measured.count.get(), measured.latencies.length);
             for (int i = 0; i < n; i++) {
                 long sliceStart = (sentAt[(int) measured.ids[i]] + wallMinusNano) / slice;
@@ -516,18 +521,15 @@ public final class PushBenchmark {
                 slices.add(new Slice(
                         start * 100, sorted.length, Figures.percentile(sorted, 0.99), sorted[sorted.length - 1]));
             });
-            slices.sort(java.util.Comparator.comparingLong(Slice::max).reversed());
-            java.time.format.DateTimeFormatter clock = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
-                    .withZone(java.time.ZoneId.systemDefault());
+            slices.sort(Comparator.comparingLong(Slice::max).reversed());
+            DateTimeFormatter clock =
+                    DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
             System.out.println("  slowest 100 ms slices (send time: deliveries, p99 ms, max ms):");
             slices.stream()
                     .limit(15)
                     .forEach(s -> System.out.printf(
                             "    %s: %d, %.1f, %.1f%n",
-                            clock.format(java.time.Instant.ofEpochMilli(s.start())),
-                            s.count(),
-                            s.p99() / 1e6,
-                            s.max() / 1e6));
+                            clock.format(Instant.ofEpochMilli(s.start())), s.count(), s.p99() / 1e6, s.max() / 1e6));
             long over50 = slices.stream()
                     .filter(s -> s.p99() > TimeUnit.MILLISECONDS.toNanos(50))
                     .count();
