@@ -14,8 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param channel the LISTEN/NOTIFY channel that tells every node of new events
  * @param cachedEvents the newest events kept in memory for the node's stream readers (Axon's embedded event store); a
  *     reader further behind reads from the database until it has caught up. Axon keeps 10,000: at 2,000 events/s
- *     they lived five seconds, long enough to be copied through the young generation into the old one (most of
- *     what was promoted under load); alternated push benchmark runs had a median of 5.5–7.2 ms against 3.7–4.3 ms
+ *     they lived five seconds, long enough to be copied through the young generation into the old one (they led a
+ *     JFR record of promotions under load); alternated push benchmark runs had a median of 5.5–7.2 ms against 3.7–4.3 ms
  *     with 1,000 (within the spread of a day's runs on the shared build machine)
  * @param groupCommit whether the appends of concurrent commands share transactions
  */
