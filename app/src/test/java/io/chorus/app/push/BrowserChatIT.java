@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -110,8 +111,14 @@ class BrowserChatIT {
     }
 
     private static void openGroup(WebDriver driver, String group) {
-        driver.findElement(By.cssSelector("#groups li[data-group='" + group + "']"))
-                .click();
+        // the list is redrawn whenever a group's frame arrives: an entry found may be replaced before the click
+        await().atMost(Duration.ofSeconds(10))
+                .ignoreException(StaleElementReferenceException.class)
+                .until(() -> {
+                    driver.findElement(By.cssSelector("#groups li[data-group='" + group + "']"))
+                            .click();
+                    return true;
+                });
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> driver.findElement(By.id("room-title")).getText().equals(group));
     }
