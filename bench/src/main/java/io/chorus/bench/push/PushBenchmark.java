@@ -194,8 +194,7 @@ public final class PushBenchmark {
             harness.close();
         }
         if (LATENCY_ONLY) {
-            System.out.println(chorus.latency().row("Chorus, " + rate + " msg/s"));
-            System.out.println("  Chorus " + chorus.serverSide());
+            // measure printed the latency run's figures and Chorus's own share
             return;
         }
         // on a fresh node, so that what the load left behind (caches, dedupe windows) does not count
