@@ -504,7 +504,7 @@ public final class PushBenchmark {
             window = null;
             if (chorus) {
                 ServerTimes before = serverBefore.join();
-                lastServerSide = serverTimes().summarySince(before);
+                lastServerSide = serverTimes().summarySince(before, messages);
             }
             if (TRACE) {
                 printSlowestSlices(measuring);

@@ -17,28 +17,43 @@ final class ServerTimes {
 
     static final String APPEND = "chorus_events_append_seconds";
     static final String PUSH = "chorus_push_latency_seconds";
+    /** Micrometer's process.cpu.time (the JVM's CPU time, all threads). */
+    static final String CPU = "process_cpu_time_ns_total";
+    /** Micrometer's jvm.gc.memory.allocated (young generation growth, counted at each collection). */
+    static final String ALLOCATED = "jvm_gc_memory_allocated_bytes_total";
+
+    private static final Pattern COUNTER = Pattern.compile("^(\\w+)(\\{[^}]*})?\\s+(\\S+)$");
 
     private static final Pattern BUCKET = Pattern.compile("^(\\w+)_bucket\\{.*le=\"([^\"]+)\".*}\\s+(\\S+)$");
 
     /** Cumulative bucket counts per metric: upper bound in seconds → count. */
     private final Map<String, TreeMap<Double, Double>> buckets;
+    /** {@link #CPU} and {@link #ALLOCATED}, summed over their tags. */
+    private final Map<String, Double> counters;
 
-    private ServerTimes(Map<String, TreeMap<Double, Double>> buckets) {
+    private ServerTimes(Map<String, TreeMap<Double, Double>> buckets, Map<String, Double> counters) {
         this.buckets = buckets;
+        this.counters = counters;
     }
 
     /** The histograms in a node's {@code /actuator/prometheus} text. */
     static ServerTimes parse(String text) {
         Map<String, TreeMap<Double, Double>> buckets = new HashMap<>();
+        Map<String, Double> counters = new HashMap<>();
         for (String line : text.split("\n")) {
             Matcher m = BUCKET.matcher(line);
             if (m.matches()) {
                 double le = m.group(2).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(2));
                 buckets.computeIfAbsent(m.group(1), k -> new TreeMap<>())
                         .merge(le, Double.parseDouble(m.group(3)), Double::sum);
+                continue;
+            }
+            Matcher c = COUNTER.matcher(line);
+            if (c.matches() && (c.group(1).equals(CPU) || c.group(1).equals(ALLOCATED))) {
+                counters.merge(c.group(1), Double.parseDouble(c.group(3)), Double::sum);
             }
         }
-        return new ServerTimes(buckets);
+        return new ServerTimes(buckets, counters);
     }
 
     /**
@@ -60,14 +75,31 @@ final class ServerTimes {
         return Double.POSITIVE_INFINITY;
     }
 
-    /** One line: append and command→write p50/p99 in the window (bucket bounds, so "≤"). */
-    String summarySince(ServerTimes before) {
+    /** How much {@code counter} grew since {@code before}, divided by {@code messages}; NaN if not exported. */
+    double perMessageSince(ServerTimes before, String counter, long messages) {
+        Double now = counters.get(counter);
+        Double then = before.counters.get(counter);
+        if (now == null || then == null || messages <= 0) {
+            return Double.NaN;
+        }
+        return (now - then) / messages;
+    }
+
+    /**
+     * One line: append and command→write p50/p99 in the window (bucket bounds, so "≤"), and the node's CPU time and
+     * allocation per message sent in it: figures that depend far less on how busy this shared machine is than
+     * latencies do, to compare a change against its baseline.
+     */
+    String summarySince(ServerTimes before, long messages) {
         return String.format(
                 "server side (histogram bucket bounds): events durable p50 <= %.1f ms, p99 <= %.1f ms; "
-                        + "command -> frame written p50 <= %.1f ms, p99 <= %.1f ms",
+                        + "command -> frame written p50 <= %.1f ms, p99 <= %.1f ms; "
+                        + "per message sent: JVM CPU %.3f ms, allocated %.1f KB",
                 percentileSince(before, APPEND, 0.5),
                 percentileSince(before, APPEND, 0.99),
                 percentileSince(before, PUSH, 0.5),
-                percentileSince(before, PUSH, 0.99));
+                percentileSince(before, PUSH, 0.99),
+                perMessageSince(before, CPU, messages) / 1e6,
+                perMessageSince(before, ALLOCATED, messages) / 1024);
     }
 }

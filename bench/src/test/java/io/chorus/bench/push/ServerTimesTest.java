@@ -1,0 +1,41 @@
+package io.chorus.bench.push;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class ServerTimesTest {
+
+    private static String scrape(double cpuNanos, double edenBytes, double survivorBytes, double fastWrites) {
+        return String.join(
+                "\n",
+                "# HELP process_cpu_time_ns_total The \"cpu time\" used by the Java Virtual Machine process",
+                "# TYPE process_cpu_time_ns_total counter",
+                "process_cpu_time_ns_total{application=\"chorus\"} " + cpuNanos,
+                "jvm_gc_memory_allocated_bytes_total{application=\"chorus\",pool=\"eden\"} " + edenBytes,
+                "jvm_gc_memory_allocated_bytes_total{application=\"chorus\",pool=\"survivor\"} " + survivorBytes,
+                "jvm_gc_memory_promoted_bytes_total{application=\"chorus\"} 123456789.0",
+                "chorus_push_latency_seconds_bucket{application=\"chorus\",le=\"0.005\"} " + fastWrites,
+                "chorus_push_latency_seconds_bucket{application=\"chorus\",le=\"+Inf\"} " + (fastWrites + 1));
+    }
+
+    @Test
+    void cpuAndAllocationPerMessageAreTheCountersGrowthOverTheMessagesSent() {
+        ServerTimes before = ServerTimes.parse(scrape(1.0e9, 1.0e6, 0, 0));
+        ServerTimes after = ServerTimes.parse(scrape(3.0e9, 101.0e6, 2.0e6, 99));
+
+        assertThat(after.perMessageSince(before, ServerTimes.CPU, 1000)).isEqualTo(2.0e6);
+        // tags summed; another counter with the same prefix is not counted
+        assertThat(after.perMessageSince(before, ServerTimes.ALLOCATED, 1000)).isEqualTo(102_000);
+        assertThat(after.percentileSince(before, ServerTimes.PUSH, 0.5)).isEqualTo(5.0);
+        assertThat(after.summarySince(before, 1000)).contains("per message sent: JVM CPU 2.000 ms, allocated 99.6 KB");
+    }
+
+    @Test
+    void aCounterTheNodeDoesNotExportIsNotANumber() {
+        ServerTimes before = ServerTimes.parse("chorus_push_latency_seconds_bucket{le=\"+Inf\"} 1");
+        ServerTimes after = ServerTimes.parse("chorus_push_latency_seconds_bucket{le=\"+Inf\"} 2");
+
+        assertThat(after.perMessageSince(before, ServerTimes.CPU, 10)).isNaN();
+    }
+}
