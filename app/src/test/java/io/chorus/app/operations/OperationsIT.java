@@ -109,6 +109,7 @@ class OperationsIT {
         double handledBefore = metric("chorus_commands_total", "command=\"SendMessageCommand\",outcome=\"handled\"");
         double failedBefore = metric("chorus_commands_total", "command=\"SendMessageCommand\",outcome=\"failed\"");
         double deliveriesBefore = metric("chorus_push_deliveries_total", "");
+        double allocatedBefore = metric("chorus_jvm_allocated_bytes_total", "");
         try (StompClient stomp = new StompClient(port)) {
             StompClient.Connection connection = stomp.connect(alice);
             List<StompClient.Frame> frames = connection.subscribe(group, 0L);
@@ -148,6 +149,9 @@ class OperationsIT {
                 .contains("chorus_push_cutoffs_total");
         assertThat(metric("chorus_events_append_seconds_count", "")).isGreaterThan(0);
         assertThat(metric("chorus_push_latency_seconds_count", "")).isGreaterThan(0);
+        // every allocation counts at once, not only at the next garbage collection
+        assertThat(allocatedBefore).isGreaterThan(0);
+        assertThat(metric("chorus_jvm_allocated_bytes_total", "")).isGreaterThan(allocatedBefore);
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(metric("chorus_projection_lag", "projection=\"history\""))
                         .isZero());

@@ -19,8 +19,8 @@ final class ServerTimes {
     static final String PUSH = "chorus_push_latency_seconds";
     /** Micrometer's process.cpu.time (the JVM's CPU time, all threads). */
     static final String CPU = "process_cpu_time_ns_total";
-    /** Micrometer's jvm.gc.memory.allocated (young generation growth, counted at each collection). */
-    static final String ALLOCATED = "jvm_gc_memory_allocated_bytes_total";
+    /** Chorus's chorus.jvm.allocated (all threads' heap allocation, exact; AllocationMetrics in the app). */
+    static final String ALLOCATED = "chorus_jvm_allocated_bytes_total";
 
     private static final Pattern COUNTER = Pattern.compile("^(\\w+)(\\{[^}]*})?\\s+(\\S+)$");
 

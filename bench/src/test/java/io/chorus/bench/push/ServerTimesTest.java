@@ -6,15 +6,15 @@ import org.junit.jupiter.api.Test;
 
 class ServerTimesTest {
 
-    private static String scrape(double cpuNanos, double edenBytes, double survivorBytes, double fastWrites) {
+    private static String scrape(double cpuNanos, double allocatedOnA, double allocatedOnB, double fastWrites) {
         return String.join(
                 "\n",
                 "# HELP process_cpu_time_ns_total The \"cpu time\" used by the Java Virtual Machine process",
                 "# TYPE process_cpu_time_ns_total counter",
                 "process_cpu_time_ns_total{application=\"chorus\"} " + cpuNanos,
-                "jvm_gc_memory_allocated_bytes_total{application=\"chorus\",pool=\"eden\"} " + edenBytes,
-                "jvm_gc_memory_allocated_bytes_total{application=\"chorus\",pool=\"survivor\"} " + survivorBytes,
-                "jvm_gc_memory_promoted_bytes_total{application=\"chorus\"} 123456789.0",
+                "chorus_jvm_allocated_bytes_total{application=\"chorus\",node=\"a\"} " + allocatedOnA,
+                "chorus_jvm_allocated_bytes_total{application=\"chorus\",node=\"b\"} " + allocatedOnB,
+                "chorus_jvm_allocated_bytes_other_total{application=\"chorus\"} 123456789.0",
                 "chorus_push_latency_seconds_bucket{application=\"chorus\",le=\"0.005\"} " + fastWrites,
                 "chorus_push_latency_seconds_bucket{application=\"chorus\",le=\"+Inf\"} " + (fastWrites + 1));
     }
