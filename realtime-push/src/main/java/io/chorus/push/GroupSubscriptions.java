@@ -90,7 +90,7 @@ class GroupSubscriptions implements DisposableBean {
         /** Seq of the group's latest event at which the membership was checked; a later removal revokes. */
         final long authorizedAt;
         /** Its part of each event frame ({@link EventFrame#subscriptionHeaders}). */
-        final String frameHeaders;
+        final byte[] frameHeaders;
 
         long lastSent;
         /** Live events held back while catching up; null once live. */

@@ -78,10 +78,10 @@ class SessionOutboxes implements DisposableBean {
      * A frame waiting in a session's queue: a message for Spring's STOMP handler (a resync, an ERROR frame), or a group
      * event's frame already encoded ({@link EventFrame}), written to the session as it is.
      */
-    private record Queued(Message<byte[]> message, String text, long eventTimeMillis) {
-        /** What it costs in the queue: its text, or its body and, roughly, its headers. */
+    private record Queued(Message<byte[]> message, byte[] frame, long eventTimeMillis) {
+        /** What it costs in the queue: its frame, or its body and, roughly, its headers. */
         long size() {
-            return text != null ? text.length() : message.getPayload().length + 512L;
+            return frame != null ? frame.length : message.getPayload().length + 512L;
         }
     }
 
@@ -91,7 +91,7 @@ class SessionOutboxes implements DisposableBean {
     }
 
     /** Queues a group event's frame for a subscription of the session ({@link EventFrame#subscriptionHeaders}). */
-    void send(String sessionId, String subscriptionHeaders, EventFrame frame) {
+    void send(String sessionId, byte[] subscriptionHeaders, EventFrame frame) {
         offer(sessionId, new Queued(null, frame.forSubscription(subscriptionHeaders), frame.eventTimeMillis));
     }
 
@@ -207,7 +207,7 @@ class SessionOutboxes implements DisposableBean {
                 }
                 writeStartedAt = System.nanoTime();
                 try {
-                    if (frame.text() != null) {
+                    if (frame.frame() != null) {
                         write(frame);
                     } else {
                         handler().handleMessage(frame.message());
@@ -228,7 +228,8 @@ class SessionOutboxes implements DisposableBean {
                 return;
             }
             try {
-                writer.sendMessage(new TextMessage(frame.text()));
+                // a text message of the frame's bytes: its length is known without encoding the text again
+                writer.sendMessage(new TextMessage(frame.frame()));
                 metrics.delivered(frame.eventTimeMillis());
             } catch (SessionLimitExceededException e) {
                 discard();

@@ -63,6 +63,19 @@ class EventFrameTest {
         String second = messageId(frame.forSubscription(EventFrame.subscriptionHeaders("s1", "sub-0")));
 
         assertThat(first).isNotEqualTo(second);
+        // the counter, written as decimal digits straight into the frame
+        long counter = Long.parseLong(first.substring("s1-".length()));
+        assertThat(second).isEqualTo("s1-" + (counter + 1));
+    }
+
+    @Test
+    void countsTheDigitsOfAMessageIdCounter() {
+        assertThat(EventFrame.digits(0)).isEqualTo(1);
+        assertThat(EventFrame.digits(9)).isEqualTo(1);
+        assertThat(EventFrame.digits(10)).isEqualTo(2);
+        assertThat(EventFrame.digits(999_999)).isEqualTo(6);
+        assertThat(EventFrame.digits(1_000_000)).isEqualTo(7);
+        assertThat(EventFrame.digits(Long.MAX_VALUE)).isEqualTo(19);
     }
 
     @Test
@@ -89,13 +102,16 @@ class EventFrameTest {
     }
 
     private static Message<byte[]> decode(String frame) {
-        List<Message<byte[]>> messages =
-                new StompDecoder().decode(ByteBuffer.wrap(frame.getBytes(StandardCharsets.UTF_8)));
+        return decode(frame.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Message<byte[]> decode(byte[] frame) {
+        List<Message<byte[]>> messages = new StompDecoder().decode(ByteBuffer.wrap(frame));
         assertThat(messages).hasSize(1);
         return messages.get(0);
     }
 
-    private static String messageId(String frame) {
+    private static String messageId(byte[] frame) {
         return StompHeaderAccessor.wrap(decode(frame)).getFirstNativeHeader("message-id");
     }
 }
