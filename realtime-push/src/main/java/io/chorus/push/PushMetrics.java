@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
@@ -42,7 +43,8 @@ class PushMetrics {
     void delivered(long eventTimeMillis) {
         deliveries.increment();
         if (eventTimeMillis > 0) {
-            latency.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - eventTimeMillis)));
+            // in milliseconds as they are, not as a Duration: one object fewer per delivery
+            latency.record(Math.max(0, System.currentTimeMillis() - eventTimeMillis), TimeUnit.MILLISECONDS);
         }
     }
 
