@@ -1,16 +1,20 @@
 package io.chorus.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.chorus.api.group.CreateGroupCommand;
 import io.chorus.api.group.GroupCreatedEvent;
 import io.chorus.api.group.Visibility;
+import io.chorus.eventstore.ChorusEventStore;
+import io.chorus.eventstore.CommitOrderToken;
 import io.chorus.eventstore.CommitOrderedEventStorageEngine;
 import io.chorus.eventstore.EventStreamNotifier;
 import io.chorus.eventstore.PostgresEventStoreConfiguration;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.axonframework.commandhandling.gateway.CommandGateway;
@@ -18,6 +22,7 @@ import org.axonframework.common.stream.BlockingStream;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.eventhandling.GenericDomainEventMessage;
 import org.axonframework.eventhandling.TrackedEventMessage;
+import org.axonframework.eventsourcing.eventstore.EmbeddedEventStore;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.serialization.Serializer;
@@ -133,6 +138,103 @@ class EventStreamWakeUpIT {
         assertThat(event.getPayload()).isEqualTo(marker);
     }
 
+    @Test
+    void aReaderOpenedAtTheHeadIsWokenEvenWhenNoOtherReaderSharesTheCache() throws Exception {
+        // given a node whose cache holds an event that its only reader has read before leaving
+        ChorusEventStore node = nodeOnOtherProcess(POLL);
+        try {
+            String cached = "cached-" + UUID.randomUUID();
+            readThroughAnotherReader(node, cached);
+            BlockingStream<TrackedEventMessage<?>> alone = node.openStream(node.createHeadToken());
+            CompletableFuture<Outcome> reader = waitingReader(alone, Duration.ofSeconds(10));
+
+            // when
+            String marker = "head-" + UUID.randomUUID();
+            long committed = appendElsewhere(marker);
+            node.wake();
+
+            // then
+            Outcome outcome = reader.get(30, TimeUnit.SECONDS);
+            assertThat(outcome.available()).isTrue();
+            assertThat(Duration.ofNanos(outcome.returnedAt() - committed)).isLessThan(POLL.dividedBy(4));
+            assertThat(alone.nextAvailable().getPayload()).isEqualTo(marker);
+            alone.close();
+        } finally {
+            node.shutDown();
+        }
+    }
+
+    @Test
+    void aReaderThatMissesItsSignalLooksAgainAfterOneFetchDelay() throws Exception {
+        // given a reader at a position that no cached event has, so that it reads on its own and nothing signals it
+        Duration fetchDelay = Duration.ofMillis(300);
+        ChorusEventStore node = nodeOnOtherProcess(fetchDelay);
+        try {
+            TrackedEventMessage<?> last = readThroughAnotherReader(node, "cached-" + UUID.randomUUID());
+            CommitOrderToken afterLast =
+                    new CommitOrderToken(((CommitOrderToken) last.trackingToken()).txId(), Long.MAX_VALUE);
+            BlockingStream<TrackedEventMessage<?>> alone = node.openStream(afterLast);
+            CompletableFuture<Outcome> reader = waitingReader(alone, Duration.ofSeconds(10));
+
+            // when
+            String marker = "unsignalled-" + UUID.randomUUID();
+            long committed = appendElsewhere(marker);
+
+            // then it is found within a few fetch delays, not at the end of its 10 s wait
+            Outcome outcome = reader.get(30, TimeUnit.SECONDS);
+            assertThat(outcome.available()).isTrue();
+            assertThat(Duration.ofNanos(outcome.returnedAt() - committed)).isLessThan(fetchDelay.multipliedBy(4));
+            assertThat(alone.nextAvailable().getPayload()).isEqualTo(marker);
+            alone.close();
+        } finally {
+            node.shutDown();
+        }
+    }
+
+    /** Another node's event store on the other process's engine, with its own cache and reader. */
+    private ChorusEventStore nodeOnOtherProcess(Duration fetchDelay) {
+        return ChorusEventStore.create(
+                EmbeddedEventStore.builder()
+                        .storageEngine(otherProcess)
+                        .fetchDelay(fetchDelay.toMillis())
+                        .cachedEvents(100),
+                otherNotifier,
+                fetchDelay);
+    }
+
+    /** Appends {@code marker} and has a reader at the head read it through {@code node}'s cache, then close. */
+    private TrackedEventMessage<?> readThroughAnotherReader(ChorusEventStore node, String marker)
+            throws InterruptedException {
+        try (BlockingStream<TrackedEventMessage<?>> first = node.openStream(node.createHeadToken())) {
+            assertThat(first.hasNextAvailable(100, TimeUnit.MILLISECONDS)).isFalse();
+            appendElsewhere(marker);
+            node.wake();
+            TrackedEventMessage<?> event = nextWithin(first, Duration.ofSeconds(10));
+            assertThat(event.getPayload()).isEqualTo(marker);
+            return event;
+        }
+    }
+
+    /** What a reader's {@code hasNextAvailable} answered, and when it returned. */
+    private record Outcome(boolean available, long returnedAt) {}
+
+    /** A thread waiting in {@code hasNextAvailable}; returned once it waits. */
+    private static CompletableFuture<Outcome> waitingReader(
+            BlockingStream<TrackedEventMessage<?>> stream, Duration timeout) {
+        CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                boolean available = stream.hasNextAvailable((int) timeout.toMillis(), TimeUnit.MILLISECONDS);
+                outcome.complete(new Outcome(available, System.nanoTime()));
+            } catch (Throwable e) {
+                outcome.completeExceptionally(e);
+            }
+        });
+        thread.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> thread.getState() == Thread.State.TIMED_WAITING);
+        return outcome;
+    }
+
     private long appendElsewhere(String marker) {
         new TransactionTemplate(springTransactions)
                 .executeWithoutResult(status ->
@@ -142,6 +244,11 @@ class EventStreamWakeUpIT {
 
     /** Axon's stream may also return early without an event (woken for another reader): ask until the deadline. */
     private TrackedEventMessage<?> nextWithin(Duration timeout) throws InterruptedException {
+        return nextWithin(follower, timeout);
+    }
+
+    private static TrackedEventMessage<?> nextWithin(BlockingStream<TrackedEventMessage<?>> follower, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean available = false;
         while (!available && System.nanoTime() < deadline) {

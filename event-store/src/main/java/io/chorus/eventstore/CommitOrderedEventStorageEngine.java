@@ -167,19 +167,24 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
         return CommitOrderToken.TAIL;
     }
 
-    /** After every event that is final now: a follower starting here sees every event committed from now on. */
+    /**
+     * After every event that is final now: a follower starting here sees every event committed from now on. It is
+     * the newest final event's own position (the tail if there is none), not a bare horizon: a reader opened there
+     * finds that event among the node's cached ones and shares the node's stream at once, where a position no event
+     * has would leave it on a private stream, woken only while some other reader shares it.
+     */
     @Override
     public TrackingToken createHeadToken() {
-        long horizon = transactionManager()
+        return transactionManager()
                 .fetchInTransaction(() -> JdbcUtils.executeQuery(
                         getConnection(),
-                        connection -> connection.prepareStatement("SELECT " + HORIZON),
-                        resultSet -> {
-                            resultSet.next();
-                            return resultSet.getLong(1);
-                        },
-                        e -> new IllegalStateException("reading the stream's horizon failed", e)));
-        return new CommitOrderToken(horizon - 1, Long.MAX_VALUE);
+                        connection -> connection.prepareStatement("SELECT tx_id, " + schema().globalIndexColumn()
+                                + " FROM " + schema().domainEventTable() + " WHERE tx_id < " + HORIZON
+                                + " ORDER BY tx_id DESC, " + schema().globalIndexColumn() + " DESC LIMIT 1"),
+                        resultSet -> resultSet.next()
+                                ? new CommitOrderToken(resultSet.getLong(1), resultSet.getLong(2))
+                                : CommitOrderToken.TAIL,
+                        e -> new IllegalStateException("reading the stream's head failed", e)));
     }
 
     /** Just before the first final event stamped at or after {@code at}; the head if there is none. */

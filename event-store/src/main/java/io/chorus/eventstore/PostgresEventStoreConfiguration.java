@@ -98,7 +98,7 @@ public class PostgresEventStoreConfiguration {
                 .storageEngine(eventStorageEngine)
                 .fetchDelay(properties.fetchDelay().toMillis())
                 .cachedEvents(properties.cachedEvents());
-        return ChorusEventStore.create(builder, notifier);
+        return ChorusEventStore.create(builder, notifier, properties.fetchDelay());
     }
 
     @Bean(destroyMethod = "close")
