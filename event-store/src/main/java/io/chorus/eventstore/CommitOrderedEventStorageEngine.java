@@ -50,6 +50,7 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
     private final long heldBackWaitNanos;
     private volatile GroupCommitter groupCommitter;
     private volatile LongConsumer appendObserver = nanos -> {};
+    private volatile LongConsumer heldBackObserver = nanos -> {};
 
     protected CommitOrderedEventStorageEngine(
             Builder builder, TransactionManager transactionManager, Duration heldBackWait) {
@@ -71,6 +72,15 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
     /** Tells {@code observer} how long each append took, in nanoseconds (a group-committed one: until durable). */
     public CommitOrderedEventStorageEngine observeAppends(LongConsumer observer) {
         this.appendObserver = observer;
+        return this;
+    }
+
+    /**
+     * Tells {@code observer} how long a reader waited, in nanoseconds, each time it found only events held back
+     * behind an older open transaction: until they came out, or until it stopped waiting ({@code heldBackWait}).
+     */
+    public CommitOrderedEventStorageEngine observeHeldBack(LongConsumer observer) {
+        this.heldBackObserver = observer;
         return this;
     }
 
@@ -107,13 +117,19 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
     protected List<? extends TrackedEventData<?>> fetchTrackedEvents(TrackingToken lastToken, int batchSize) {
         CommitOrderToken after =
                 lastToken == null ? CommitOrderToken.TAIL : (CommitOrderToken) WrappedToken.unwrapLowerBound(lastToken);
-        long deadline = System.nanoTime() + heldBackWaitNanos;
+        long start = System.nanoTime();
+        long deadline = start + heldBackWaitNanos;
         long pauseNanos = TimeUnit.MILLISECONDS.toNanos(1);
+        boolean waited = false;
         while (true) {
             Batch batch = fetchBatch(after, batchSize);
             if (!batch.events().isEmpty() || !batch.heldBack() || System.nanoTime() >= deadline) {
+                if (waited) {
+                    heldBackObserver.accept(System.nanoTime() - start);
+                }
                 return batch.events();
             }
+            waited = true;
             // a short hold (a concurrent append) clears in a millisecond; a long one should not cost a query each
             LockSupport.parkNanos(pauseNanos);
             pauseNanos = Math.min(pauseNanos * 2, MAX_HELD_BACK_PAUSE_NANOS);

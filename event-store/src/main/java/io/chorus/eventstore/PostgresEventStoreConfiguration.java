@@ -87,6 +87,12 @@ public class PostgresEventStoreConfiguration {
                     .publishPercentileHistogram()
                     .register(registry);
             engine.observeAppends(nanos -> appends.record(nanos, TimeUnit.NANOSECONDS));
+            Timer heldBack = Timer.builder("chorus.events.held-back")
+                    .description("how long a stream reader waited for committed events held back behind an older"
+                            + " open transaction")
+                    .publishPercentileHistogram()
+                    .register(registry);
+            engine.observeHeldBack(nanos -> heldBack.record(nanos, TimeUnit.NANOSECONDS));
         });
         return engine;
     }

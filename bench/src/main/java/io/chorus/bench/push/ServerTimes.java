@@ -12,12 +12,15 @@ import java.util.regex.Pattern;
  * chorus.push.latency} (from the command's time stamp to the frame's write to a subscriber's socket). What the
  * harness measures beyond the second is the way from the client's send to the command, and from the socket write
  * to the client's read. From two counters of the same snapshots, also the node's CPU time and heap allocation per
- * message sent in the window.
+ * message sent in the window, and how often and how long the node's stream readers waited for committed events held
+ * back behind an older open transaction ({@code chorus.events.held-back}).
  */
 final class ServerTimes {
 
     static final String APPEND = "chorus_events_append_seconds";
     static final String PUSH = "chorus_push_latency_seconds";
+    /** Chorus's chorus.events.held-back (a stream reader's waits behind an older open transaction). */
+    static final String HELD_BACK = "chorus_events_held_back_seconds";
     /** Micrometer's process.cpu.time (the JVM's CPU time, all threads). */
     static final String CPU = "process_cpu_time_ns_total";
     /** Chorus's chorus.jvm.allocated (all threads' heap allocation, exact; AllocationMetrics in the app). */
@@ -64,7 +67,7 @@ final class ServerTimes {
     double percentileSince(ServerTimes before, String metric, double p) {
         TreeMap<Double, Double> now = buckets.getOrDefault(metric, new TreeMap<>());
         TreeMap<Double, Double> then = before.buckets.getOrDefault(metric, new TreeMap<>());
-        double total = now.isEmpty() ? 0 : now.lastEntry().getValue() - then.getOrDefault(now.lastKey(), 0.0);
+        double total = countSince(before, metric);
         if (total <= 0) {
             return Double.NaN;
         }
@@ -74,6 +77,13 @@ final class ServerTimes {
             }
         }
         return Double.POSITIVE_INFINITY;
+    }
+
+    /** How many times {@code metric} recorded since {@code before} (its +Inf bucket's growth). */
+    double countSince(ServerTimes before, String metric) {
+        TreeMap<Double, Double> now = buckets.getOrDefault(metric, new TreeMap<>());
+        TreeMap<Double, Double> then = before.buckets.getOrDefault(metric, new TreeMap<>());
+        return now.isEmpty() ? 0 : now.lastEntry().getValue() - then.getOrDefault(now.lastKey(), 0.0);
     }
 
     /** How much {@code counter} grew since {@code before}, divided by {@code messages}; NaN if not exported. */
@@ -87,20 +97,24 @@ final class ServerTimes {
     }
 
     /**
-     * One line: append and command→write p50/p99 in the window (bucket bounds, so "≤"), and the node's CPU time and
-     * allocation per message sent in it: figures that depend far less on how busy this shared machine is than
-     * latencies do, to compare a change against its baseline.
+     * One line: append and command→write p50/p99 in the window (bucket bounds, so "≤"), the node's CPU time and
+     * allocation per message sent in it (figures that depend far less on how busy this shared machine is than
+     * latencies do, to compare a change against its baseline), and the stream readers' held-back waits.
      */
     String summarySince(ServerTimes before, long messages) {
         return String.format(
                 "server side (histogram bucket bounds): events durable p50 <= %.1f ms, p99 <= %.1f ms; "
                         + "command -> frame written p50 <= %.1f ms, p99 <= %.1f ms; "
-                        + "per message sent: JVM CPU %.3f ms, allocated %.1f KB",
+                        + "per message sent: JVM CPU %.3f ms, allocated %.1f KB; "
+                        + "stream held back: %.0f waits per 1,000 messages, p50 <= %.1f ms, p99 <= %.1f ms",
                 percentileSince(before, APPEND, 0.5),
                 percentileSince(before, APPEND, 0.99),
                 percentileSince(before, PUSH, 0.5),
                 percentileSince(before, PUSH, 0.99),
                 perMessageSince(before, CPU, messages) / 1e6,
-                perMessageSince(before, ALLOCATED, messages) / 1024);
+                perMessageSince(before, ALLOCATED, messages) / 1024,
+                messages <= 0 ? Double.NaN : countSince(before, HELD_BACK) * 1000 / messages,
+                percentileSince(before, HELD_BACK, 0.5),
+                percentileSince(before, HELD_BACK, 0.99));
     }
 }

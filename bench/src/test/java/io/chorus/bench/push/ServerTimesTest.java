@@ -16,7 +16,10 @@ class ServerTimesTest {
                 "chorus_jvm_allocated_bytes_total{application=\"chorus\",node=\"b\"} " + allocatedOnB,
                 "chorus_jvm_allocated_bytes_other_total{application=\"chorus\"} 123456789.0",
                 "chorus_push_latency_seconds_bucket{application=\"chorus\",le=\"0.005\"} " + fastWrites,
-                "chorus_push_latency_seconds_bucket{application=\"chorus\",le=\"+Inf\"} " + (fastWrites + 1));
+                "chorus_push_latency_seconds_bucket{application=\"chorus\",le=\"+Inf\"} " + (fastWrites + 1),
+                "chorus_events_held_back_seconds_bucket{application=\"chorus\",le=\"0.002\"} " + fastWrites,
+                "chorus_events_held_back_seconds_bucket{application=\"chorus\",le=\"0.05\"} " + 2 * fastWrites,
+                "chorus_events_held_back_seconds_bucket{application=\"chorus\",le=\"+Inf\"} " + 2 * fastWrites);
     }
 
     @Test
@@ -29,6 +32,10 @@ class ServerTimesTest {
         assertThat(after.perMessageSince(before, ServerTimes.ALLOCATED, 1000)).isEqualTo(102_000);
         assertThat(after.percentileSince(before, ServerTimes.PUSH, 0.5)).isEqualTo(5.0);
         assertThat(after.summarySince(before, 1000)).contains("per message sent: JVM CPU 2.000 ms, allocated 99.6 KB");
+        // 198 waits, half of them within 2 ms and all within 50 ms
+        assertThat(after.countSince(before, ServerTimes.HELD_BACK)).isEqualTo(198);
+        assertThat(after.summarySince(before, 1000))
+                .contains("stream held back: 198 waits per 1,000 messages, p50 <= 2.0 ms, p99 <= 50.0 ms");
     }
 
     @Test
