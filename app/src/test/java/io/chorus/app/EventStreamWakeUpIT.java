@@ -9,6 +9,7 @@ import io.chorus.api.group.Visibility;
 import io.chorus.eventstore.ChorusEventStore;
 import io.chorus.eventstore.CommitOrderToken;
 import io.chorus.eventstore.CommitOrderedEventStorageEngine;
+import io.chorus.eventstore.EventStreamListener;
 import io.chorus.eventstore.EventStreamNotifier;
 import io.chorus.eventstore.PostgresEventStoreConfiguration;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.common.stream.BlockingStream;
@@ -188,6 +190,39 @@ class EventStreamWakeUpIT {
             alone.close();
         } finally {
             node.shutDown();
+        }
+    }
+
+    @Test
+    void aProcessIsNotWokenByItsOwnNotices() {
+        // given two listeners on a channel of this test: one wakes for every notice, one only for other processes'
+        String channel = "chorus_wake_test";
+        EventStreamNotifier own = new EventStreamNotifier(dataSource, channel);
+        EventStreamNotifier elsewhere = new EventStreamNotifier(dataSource, channel);
+        AtomicInteger allNotices = new AtomicInteger();
+        AtomicInteger wakeUps = new AtomicInteger();
+        try (EventStreamListener everyNotice =
+                        new EventStreamListener(dataSource, channel, allNotices::incrementAndGet, pid -> false);
+                EventStreamListener listener =
+                        new EventStreamListener(dataSource, channel, wakeUps::incrementAndGet, own::sentBy)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> everyNotice.isListening() && listener.isListening());
+            await().atMost(Duration.ofSeconds(10)).until(() -> allNotices.get() == 1 && wakeUps.get() == 1);
+
+            // when this process sends notices, each seen on the channel before the next, and then another one does
+            for (int i = 1; i <= 5; i++) {
+                own.appended();
+                int seen = 1 + i;
+                await().atMost(Duration.ofSeconds(10)).until(() -> allNotices.get() == seen);
+            }
+            elsewhere.appended();
+
+            // then only the other process's notice woke the listener (its notices arrive in commit order)
+            await().atMost(Duration.ofSeconds(10)).until(() -> allNotices.get() == 7);
+            await().atMost(Duration.ofSeconds(10)).until(() -> wakeUps.get() >= 2);
+            assertThat(wakeUps.get()).isEqualTo(2);
+        } finally {
+            own.close();
+            elsewhere.close();
         }
     }
 

@@ -3,6 +3,7 @@ package io.chorus.eventstore;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.function.IntPredicate;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -10,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Listens on the notification channel with a connection of its own and wakes the event store's reader when any
- * process (this one included) committed events, so a follower learns of an append elsewhere within milliseconds.
+ * Listens on the notification channel with a connection of its own and wakes the event store's reader when another
+ * process committed events, so a follower learns of an append elsewhere within milliseconds. This process's own
+ * notices are ignored: its commits wake its readers directly, and a second wake-up would cost a second read.
  * A lost connection is reopened; meanwhile the reader's fetch delay is the fallback.
  */
 public class EventStreamListener implements AutoCloseable {
@@ -21,14 +23,17 @@ public class EventStreamListener implements AutoCloseable {
     private final DataSource dataSource;
     private final String channel;
     private final Runnable onNotice;
+    private final IntPredicate ownSession;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean listening;
 
-    public EventStreamListener(DataSource dataSource, String channel, Runnable onNotice) {
+    /** {@code ownSession}: whether a notice from that database session (backend pid) was sent by this process. */
+    public EventStreamListener(DataSource dataSource, String channel, Runnable onNotice, IntPredicate ownSession) {
         this.dataSource = dataSource;
         this.channel = channel;
         this.onNotice = onNotice;
+        this.ownSession = ownSession;
         this.thread = new Thread(this::run, "chorus-event-listener");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -52,7 +57,7 @@ public class EventStreamListener implements AutoCloseable {
                 PGConnection pg = connection.unwrap(PGConnection.class);
                 while (running) {
                     PGNotification[] notices = pg.getNotifications(1000);
-                    if (notices != null && notices.length > 0) {
+                    if (notices != null && fromElsewhere(notices)) {
                         onNotice.run();
                     }
                 }
@@ -65,6 +70,15 @@ public class EventStreamListener implements AutoCloseable {
             }
         }
         listening = false;
+    }
+
+    private boolean fromElsewhere(PGNotification[] notices) {
+        for (PGNotification notice : notices) {
+            if (!ownSession.test(notice.getPID())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void sleepQuietly() {

@@ -6,6 +6,7 @@ import java.sql.Statement;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,8 @@ public class EventStreamNotifier implements AutoCloseable {
     private final Semaphore pending = new Semaphore(0);
     private final Thread thread;
     private volatile boolean running = true;
+    /** The database session that sends this process's notices; -1 while there is none. */
+    private volatile int backendPid = -1;
 
     public EventStreamNotifier(DataSource dataSource, String channel) {
         this.dataSource = dataSource;
@@ -31,6 +34,14 @@ public class EventStreamNotifier implements AutoCloseable {
         this.thread = new Thread(this::run, "chorus-event-notifier");
         this.thread.setDaemon(true);
         this.thread.start();
+    }
+
+    /**
+     * Whether a notice from database session {@code pid} is one this notifier sent (this process's listener need not
+     * wake for it: the commit already woke this process's readers).
+     */
+    public boolean sentBy(int pid) {
+        return pid == backendPid;
     }
 
     /** Called after a commit that appended events; returns at once. */
@@ -51,6 +62,7 @@ public class EventStreamNotifier implements AutoCloseable {
                 if (connection == null || connection.isClosed()) {
                     connection = dataSource.getConnection();
                     connection.setAutoCommit(true);
+                    backendPid = connection.unwrap(PGConnection.class).getBackendPID();
                 }
                 try (Statement statement = connection.createStatement()) {
                     statement.execute("NOTIFY " + channel);
@@ -61,6 +73,7 @@ public class EventStreamNotifier implements AutoCloseable {
             } catch (SQLException e) {
                 // readers elsewhere still find the events at their next poll
                 log.warn("Could not notify other nodes of new events: {}", e.getMessage());
+                backendPid = -1;
                 closeQuietly(connection);
                 connection = null;
             }

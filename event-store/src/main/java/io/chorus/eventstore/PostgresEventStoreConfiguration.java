@@ -109,7 +109,10 @@ public class PostgresEventStoreConfiguration {
 
     @Bean(destroyMethod = "close")
     EventStreamListener eventStreamListener(
-            DataSource dataSource, ChorusEventStore eventStore, EventStoreProperties properties) {
-        return new EventStreamListener(dataSource, properties.channel(), eventStore::wake);
+            DataSource dataSource,
+            ChorusEventStore eventStore,
+            EventStreamNotifier notifier,
+            EventStoreProperties properties) {
+        return new EventStreamListener(dataSource, properties.channel(), eventStore::wake, notifier::sentBy);
     }
 }
