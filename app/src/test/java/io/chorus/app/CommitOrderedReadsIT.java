@@ -1,0 +1,113 @@
+package io.chorus.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chorus.eventstore.CommitOrderedEventStorageEngine;
+import io.chorus.eventstore.PostgresEventStoreConfiguration;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import javax.sql.DataSource;
+import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.eventhandling.GenericDomainEventMessage;
+import org.axonframework.eventhandling.TrackedEventData;
+import org.axonframework.eventhandling.TrackedEventMessage;
+import org.axonframework.eventhandling.TrackingToken;
+import org.axonframework.serialization.Serializer;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * How many queries a reader of the commit-ordered stream costs: a read that finds fewer events than a batch holds
+ * ends there, and a longer one reads batch after batch, every event once and in order.
+ */
+@ChorusIT
+class CommitOrderedReadsIT {
+
+    private static final int BATCH = 10;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    Serializer serializer;
+
+    @Autowired
+    TransactionManager axonTransactions;
+
+    @Autowired
+    PlatformTransactionManager springTransactions;
+
+    final AtomicInteger fetches = new AtomicInteger();
+
+    /** An engine on the app's database with batches of {@link #BATCH}, counting its stream queries. */
+    CommitOrderedEventStorageEngine engine() {
+        return new CommitOrderedEventStorageEngine(
+                PostgresEventStoreConfiguration.jdbcEngine(dataSource, serializer, serializer, BATCH),
+                axonTransactions,
+                Duration.ofMillis(200)) {
+            @Override
+            protected List<TrackedEventData<?>> fetchTrackedEvents(TrackingToken lastToken, int batchSize) {
+                fetches.incrementAndGet();
+                return super.fetchTrackedEvents(lastToken, batchSize);
+            }
+        };
+    }
+
+    @Test
+    void aReadFindingLessThanABatchCostsOneQuery() {
+        // given
+        CommitOrderedEventStorageEngine engine = engine();
+        TrackingToken head = engine.createHeadToken();
+        List<String> appended = append(engine, 3);
+
+        // when
+        fetches.set(0);
+        List<Object> read = payloads(engine, head);
+
+        // then
+        assertThat(read).containsExactlyElementsOf(appended);
+        assertThat(fetches).hasValue(1);
+    }
+
+    @Test
+    void aLongerReadGoesOnBatchByBatch() {
+        // given
+        CommitOrderedEventStorageEngine engine = engine();
+        TrackingToken head = engine.createHeadToken();
+        List<String> appended = append(engine, 2 * BATCH + 5);
+
+        // when
+        fetches.set(0);
+        List<Object> read = payloads(engine, head);
+
+        // then three batches: 10, 10 and 5 events
+        assertThat(read).containsExactlyElementsOf(appended);
+        assertThat(fetches).hasValue(3);
+    }
+
+    private static List<Object> payloads(CommitOrderedEventStorageEngine engine, TrackingToken after) {
+        return engine.readEvents(after, false)
+                .<Object>map(TrackedEventMessage::getPayload)
+                .toList();
+    }
+
+    /** {@code count} events of one aggregate, committed one transaction each. */
+    private List<String> append(CommitOrderedEventStorageEngine engine, int count) {
+        String aggregate = "reads-" + UUID.randomUUID();
+        List<String> payloads = new ArrayList<>();
+        IntStream.range(0, count).forEach(i -> {
+            String payload = aggregate + "-" + i;
+            new TransactionTemplate(springTransactions)
+                    .executeWithoutResult(status ->
+                            engine.appendEvents(new GenericDomainEventMessage<>("reads-test", aggregate, i, payload)));
+            payloads.add(payload);
+        });
+        return payloads;
+    }
+}
