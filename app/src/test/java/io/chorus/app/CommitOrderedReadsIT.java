@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chorus.eventstore.CommitOrderedEventStorageEngine;
 import io.chorus.eventstore.PostgresEventStoreConfiguration;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
@@ -89,6 +92,33 @@ class CommitOrderedReadsIT {
         // then three batches: 10, 10 and 5 events
         assertThat(read).containsExactlyElementsOf(appended);
         assertThat(fetches).hasValue(3);
+    }
+
+    @Test
+    void aReaderWaitsForAnOlderOpenTransactionAndReportsHowLong() throws Exception {
+        // given an open transaction that holds a transaction id, and an event committed after it
+        CommitOrderedEventStorageEngine engine = engine();
+        List<Long> waits = new CopyOnWriteArrayList<>();
+        engine.observeHeldBack(waits::add);
+        TrackingToken head = engine.createHeadToken();
+        try (Connection older = dataSource.getConnection()) {
+            older.setAutoCommit(false);
+            try (Statement statement = older.createStatement()) {
+                statement.execute("SELECT pg_current_xact_id()");
+            }
+            List<String> appended = append(engine, 1);
+
+            // when
+            List<Object> whileOpen = payloads(engine, head);
+            older.commit();
+            List<Object> afterwards = payloads(engine, head);
+
+            // then the event waited behind the older transaction, for the engine's held-back wait (200 ms), and came
+            assertThat(whileOpen).isEmpty();
+            assertThat(waits).hasSize(1);
+            assertThat(Duration.ofNanos(waits.get(0))).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+            assertThat(afterwards).containsExactlyElementsOf(appended);
+        }
     }
 
     private static List<Object> payloads(CommitOrderedEventStorageEngine engine, TrackingToken after) {

@@ -142,6 +142,7 @@ class OperationsIT {
         String scrape = scrape(admin).body();
         assertThat(scrape)
                 .contains("chorus_events_append_seconds_count")
+                .contains("chorus_events_held_back_seconds_count")
                 .contains("chorus_push_latency_seconds_count")
                 .contains("chorus_projection_lag{")
                 .contains("projection=\"history\"")
