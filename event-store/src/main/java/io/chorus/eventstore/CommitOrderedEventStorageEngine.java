@@ -20,10 +20,8 @@ import java.util.stream.StreamSupport;
 import org.axonframework.common.jdbc.JdbcUtils;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.eventhandling.EventMessage;
-import org.axonframework.eventhandling.EventUtils;
 import org.axonframework.eventhandling.TrackedDomainEventData;
 import org.axonframework.eventhandling.TrackedEventData;
-import org.axonframework.eventhandling.TrackedEventMessage;
 import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.eventhandling.WrappedToken;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
@@ -59,7 +57,6 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
     private volatile GroupCommitter groupCommitter;
     private volatile LongConsumer appendObserver = nanos -> {};
     private volatile LongConsumer heldBackObserver = nanos -> {};
-    private volatile Consumer<List<TrackedEventMessage<?>>> aheadObserver;
 
     protected CommitOrderedEventStorageEngine(
             Builder builder, TransactionManager transactionManager, Duration heldBackWait) {
@@ -90,18 +87,6 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
      */
     public CommitOrderedEventStorageEngine observeHeldBack(LongConsumer observer) {
         this.heldBackObserver = observer;
-        return this;
-    }
-
-    /**
-     * Hands {@code observer} the committed events that a reader found held back (committed, but behind an older open
-     * transaction, so not yet final), in stream order, each time it finds some new ones. They come again in the
-     * stream once final; meanwhile one who only needs each group's events in {@code seq} order can use them already: a
-     * group's events commit in {@code seq} order, one transaction after the other, so when a group's event is
-     * committed, so are all its earlier ones. Called on the reader's thread: it must return quickly.
-     */
-    public CommitOrderedEventStorageEngine observeCommittedAhead(Consumer<List<TrackedEventMessage<?>>> observer) {
-        this.aheadObserver = observer;
         return this;
     }
 
@@ -142,12 +127,8 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
         long deadline = start + heldBackWaitNanos;
         long pauseNanos = TimeUnit.MILLISECONDS.toNanos(1);
         boolean waited = false;
-        TrackingToken aheadUpTo = null;
         while (true) {
             Batch batch = fetchBatch(after, batchSize);
-            if (!batch.ahead().isEmpty()) {
-                aheadUpTo = observeAhead(batch.ahead(), aheadUpTo);
-            }
             if (!batch.events().isEmpty() || !batch.heldBack() || System.nanoTime() >= deadline) {
                 if (waited) {
                     heldBackObserver.accept(System.nanoTime() - start);
@@ -206,20 +187,7 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
         }
     }
 
-    /** Tells the ahead observer of {@code ahead} unless it ends where the last batch it was told of ended. */
-    private TrackingToken observeAhead(List<TrackedEventData<?>> ahead, TrackingToken toldUpTo) {
-        Consumer<List<TrackedEventMessage<?>>> observer = aheadObserver;
-        TrackingToken upTo = ahead.get(ahead.size() - 1).trackingToken();
-        if (observer != null && !upTo.equals(toldUpTo)) {
-            observer.accept(
-                    EventUtils.upcastAndDeserializeTrackedEvents(ahead.stream(), getEventSerializer(), upcasterChain)
-                            .toList());
-        }
-        return upTo;
-    }
-
-    /** {@code ahead}: committed events after the first held-back one (only when someone observes them). */
-    private record Batch(List<TrackedEventData<?>> events, boolean heldBack, List<TrackedEventData<?>> ahead) {}
+    private record Batch(List<TrackedEventData<?>> events, boolean heldBack) {}
 
     private Batch fetchBatch(CommitOrderToken after, int batchSize) {
         return transactionManager()
@@ -228,24 +196,19 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
                         connection -> readAfter(connection, after, batchSize),
                         resultSet -> {
                             List<TrackedEventData<?>> events = new ArrayList<>();
-                            List<TrackedEventData<?>> ahead = new ArrayList<>();
                             boolean heldBack = false;
-                            boolean observed = aheadObserver != null;
                             while (resultSet.next()) {
                                 long txId = resultSet.getLong("tx_id");
                                 if (txId >= resultSet.getLong("horizon")) {
                                     // ordered by tx_id: every further row is from a transaction not yet final either
                                     heldBack = true;
-                                    if (!observed) {
-                                        break;
-                                    }
+                                    break;
                                 }
                                 CommitOrderToken token =
                                         new CommitOrderToken(txId, resultSet.getLong(schema().globalIndexColumn()));
-                                (heldBack ? ahead : events)
-                                        .add(new TrackedDomainEventData<>(token, getDomainEventData(resultSet)));
+                                events.add(new TrackedDomainEventData<>(token, getDomainEventData(resultSet)));
                             }
-                            return new Batch(events, heldBack, ahead);
+                            return new Batch(events, heldBack);
                         },
                         e -> new IllegalStateException("reading the event stream after " + after + " failed", e)));
     }

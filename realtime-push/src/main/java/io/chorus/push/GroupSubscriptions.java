@@ -119,22 +119,6 @@ class GroupSubscriptions implements DisposableBean {
         }
 
         /**
-         * An event committed but not yet final in the stream: sent only if it is the very next of this subscription
-         * (its group's events commit in seq order, so nothing before it can still appear), and only once live; the
-         * stream brings it again, and then it is not sent twice.
-         */
-        synchronized boolean lastSentBefore(long seq) {
-            return lastSent < seq;
-        }
-
-        synchronized void offerAhead(GroupEvent event, EventFrame frame) {
-            if (revoked || held != null || event.seq() != lastSent + 1) {
-                return;
-            }
-            send(event, frame);
-        }
-
-        /**
          * Sends the event unless already sent, as {@code frame} (the live one, encoded once for all subscribers) or,
          * when null, as a frame of its own (a catch-up: no time stamp for the send→deliver meter); revokes after a
          * removal of this user.
@@ -285,26 +269,6 @@ class GroupSubscriptions implements DisposableBean {
         EventFrame frame = frame(event, timestampMillis);
         for (Subscription subscription : subscribers) {
             subscription.offer(event, frame);
-        }
-    }
-
-    /**
-     * A group event committed but held back in the stream behind an older open transaction: delivered now to the
-     * subscribers for whom it is the next seq (see {@link Subscription#offerAhead}).
-     */
-    void publishAhead(GroupEvent event, long timestampMillis) {
-        List<Subscription> subscribers = byGroup.get(event.groupId());
-        if (subscribers == null || subscribers.isEmpty()) {
-            return;
-        }
-        EventFrame frame = null;
-        for (Subscription subscription : subscribers) {
-            if (subscription.lastSentBefore(event.seq())) {
-                if (frame == null) {
-                    frame = frame(event, timestampMillis);
-                }
-                subscription.offerAhead(event, frame);
-            }
         }
     }
 

@@ -11,7 +11,6 @@ import io.chorus.app.ChorusIT;
 import io.chorus.app.push.StompClient.Connection;
 import io.chorus.app.push.StompClient.Frame;
 import java.nio.charset.StandardCharsets;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,11 +22,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
 import javax.crypto.spec.SecretKeySpec;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.JwsHeader;
@@ -47,9 +44,6 @@ class StompPushIT {
 
     @LocalServerPort
     int port;
-
-    @Autowired
-    DataSource dataSource;
 
     Api api;
     StompClient stomp;
@@ -209,34 +203,6 @@ class StompPushIT {
                         .flatMap(s -> s.acks.stream())
                         .map(a -> a.get("seq").asLong()))
                 .containsExactlyInAnyOrderElementsOf(range(3, 2 + total));
-    }
-
-    @Test
-    void messagesHeldBackInTheStreamByAnOlderOpenTransactionGoOutAtOnceInOrderAndOnce() throws Exception {
-        // given a live subscriber, and an open transaction holding a transaction id (a projection's batch, say),
-        // behind which every event committed later is held back in the stream
-        List<Frame> frames = stomp.connect(alice).subscribe(group, 0L);
-        await().atMost(Duration.ofSeconds(10)).until(() -> frames.size() == 1);
-        try (java.sql.Connection older = dataSource.getConnection()) {
-            older.setAutoCommit(false);
-            try (Statement statement = older.createStatement()) {
-                statement.execute("SELECT pg_current_xact_id()");
-            }
-
-            // when
-            sendRest(alice, "held-1", "one");
-            sendRest(alice, "held-2", "two");
-            long third = sendRest(alice, "held-3", "three");
-
-            // then they are delivered while that transaction is still open
-            await().atMost(Duration.ofSeconds(5)).until(() -> frames.size() == 4);
-            assertThat(seqs(frames)).containsExactlyElementsOf(range(1, third));
-            older.commit();
-        }
-        // and not again when the stream brings them: the next message is the next frame
-        long next = sendRest(alice, "held-4", "four");
-        await().atMost(Duration.ofSeconds(10)).until(() -> frames.size() >= 5);
-        assertThat(seqs(frames)).containsExactlyElementsOf(range(1, next));
     }
 
     @Test
