@@ -156,10 +156,7 @@ class EventStreamWakeUpIT {
             node.wake();
 
             // then
-            Outcome outcome = reader.get(30, TimeUnit.SECONDS);
-            assertThat(outcome.available()).isTrue();
-            assertThat(Duration.ofNanos(outcome.returnedAt() - committed)).isLessThan(POLL.dividedBy(4));
-            assertThat(alone.nextAvailable().getPayload()).isEqualTo(marker);
+            assertFoundWithin(reader, alone, committed, marker, POLL.dividedBy(4));
             alone.close();
         } finally {
             node.shutDown();
@@ -183,10 +180,7 @@ class EventStreamWakeUpIT {
             long committed = appendElsewhere(marker);
 
             // then it is found within a few fetch delays, not at the end of its 10 s wait
-            Outcome outcome = reader.get(30, TimeUnit.SECONDS);
-            assertThat(outcome.available()).isTrue();
-            assertThat(Duration.ofNanos(outcome.returnedAt() - committed)).isLessThan(fetchDelay.multipliedBy(4));
-            assertThat(alone.nextAvailable().getPayload()).isEqualTo(marker);
+            assertFoundWithin(reader, alone, committed, marker, fetchDelay.multipliedBy(4));
             alone.close();
         } finally {
             node.shutDown();
@@ -248,6 +242,23 @@ class EventStreamWakeUpIT {
             assertThat(event.getPayload()).isEqualTo(marker);
             return event;
         }
+    }
+
+    /**
+     * The waiting {@code reader} found an event less than {@code within} after {@code marker} was committed (at
+     * {@code committed}), and it is {@code marker}.
+     */
+    private static void assertFoundWithin(
+            CompletableFuture<Outcome> reader,
+            BlockingStream<TrackedEventMessage<?>> stream,
+            long committed,
+            String marker,
+            Duration within)
+            throws Exception {
+        Outcome outcome = reader.get(30, TimeUnit.SECONDS);
+        assertThat(outcome.available()).isTrue();
+        assertThat(Duration.ofNanos(outcome.returnedAt() - committed)).isLessThan(within);
+        assertThat(stream.nextAvailable().getPayload()).isEqualTo(marker);
     }
 
     /** What a reader's {@code hasNextAvailable} answered, and when it returned. */
