@@ -90,7 +90,7 @@ class GroupMessaging {
                 frame.text(),
                 frame.replyToSeq(),
                 clock.instant().truncatedTo(ChronoUnit.MILLIS));
-        // acknowledged once the event is committed, without holding an inbound thread meanwhile
+        // acknowledged once the event is committed (the command runs on this thread until its commit)
         commands.<SendReceiptView>send(command).whenComplete((receipt, failure) -> {
             if (failure == null) {
                 Map<String, Object> ack = new LinkedHashMap<>();

@@ -6,6 +6,7 @@ import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactor
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SyncTaskExecutor;
 import org.springframework.messaging.simp.config.ChannelRegistration;
 import org.springframework.messaging.simp.config.MessageBrokerRegistry;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
@@ -112,14 +113,15 @@ class PushConfiguration implements WebSocketMessageBrokerConfigurer {
     }
 
     /**
-     * A SEND is handled on an inbound thread until its events are committed (that is when it is acknowledged), so
-     * the threads mostly wait for the database: Spring's default, two per core, capped sends at about two per core
-     * per commit round trip. A session's frames are still handled one at a time, in order.
+     * Inbound frames are handled on the container thread that read them, with no hand-over to a pool: a SEND holds
+     * that thread until its events are committed (that is when it is acknowledged), and a connection's next frame is
+     * read after it, so a session's frames stay in order. On two cores every hand-over between threads is a wake-up
+     * through the kernel; the container's pool ({@code server.tomcat.threads.max}) bounds the SENDs in flight.
      */
     @Override
     public void configureClientInboundChannel(ChannelRegistration registration) {
         registration.interceptors(security);
-        registration.taskExecutor().corePoolSize(properties.inboundThreads()).maxPoolSize(properties.inboundThreads());
+        registration.executor(new SyncTaskExecutor());
     }
 
     /**

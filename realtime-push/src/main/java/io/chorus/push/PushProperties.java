@@ -15,7 +15,6 @@ import org.springframework.util.unit.DataSize;
  * @param messageSizeLimit the largest inbound STOMP message; a larger one is an ERROR and a closed connection
  * @param sendTimeLimit how long a send to a client may block before the client is cut off as too slow
  * @param sendBufferSizeLimit how much may queue for a client before it is cut off as too slow
- * @param inboundThreads threads handling inbound frames (a SEND holds one until its events are committed)
  * @param maxSessionsPerUser STOMP sessions one user may hold at once on a node; one more CONNECT is refused
  */
 @ConfigurationProperties("chorus.push")
@@ -26,5 +25,4 @@ record PushProperties(
         @DefaultValue("64KB") DataSize messageSizeLimit,
         @DefaultValue("10s") Duration sendTimeLimit,
         @DefaultValue("512KB") DataSize sendBufferSizeLimit,
-        @DefaultValue("32") int inboundThreads,
         @DefaultValue("20") int maxSessionsPerUser) {}
