@@ -57,8 +57,13 @@ import org.springframework.web.socket.messaging.WebSocketStompClient;
 public final class PushBenchmark {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    /** Long enough for the JIT: after 10 s Chorus's p99 at 1,500 messages/s was still 0.5 s, after 70 s 30 ms. */
-    private static final Duration WARM_UP = Duration.ofSeconds(60);
+    /**
+     * Long enough for the JIT on a normal day: after 10 s Chorus's p99 at 1,500 messages/s was still 0.5 s, after 70 s
+     * 30 ms. PUSH_BENCH_WARM_UP=&lt;seconds&gt; sets another (on a slow day the compiler threads were still a quarter of
+     * the node's CPU after a minute).
+     */
+    private static final Duration WARM_UP =
+            Duration.ofSeconds(Long.parseLong(System.getenv().getOrDefault("PUSH_BENCH_WARM_UP", "60")));
 
     private static final Duration STEP = Duration.ofSeconds(10);
     private static final int[] STEP_RATES = {1000, 2000, 3000, 4000, 6000, 8000};
