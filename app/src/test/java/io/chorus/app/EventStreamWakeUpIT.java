@@ -220,6 +220,43 @@ class EventStreamWakeUpIT {
         }
     }
 
+    @Test
+    void aProcessSendsNoNoticeWhileNoOtherProcessListens() {
+        // given a process's notifier and its own listener on a channel of this test, and no other listener
+        String channel = "chorus_alone_test";
+        EventStreamNotifier notifier = new EventStreamNotifier(dataSource, channel);
+        AtomicInteger ownWakeUps = new AtomicInteger();
+        try (EventStreamListener own = new EventStreamListener(
+                dataSource, channel, ownWakeUps::incrementAndGet, notifier::sentBy, notifier::listenerAt)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> own.isListening() && ownWakeUps.get() == 1);
+
+            // when it commits three times
+            for (int i = 1; i <= 3; i++) {
+                notifier.appended();
+                long handled = i;
+                await().atMost(Duration.ofSeconds(10)).until(() -> notifier.requestsHandled() >= handled);
+            }
+
+            // then it sent no notice
+            assertThat(notifier.noticesSent()).isZero();
+
+            // and once another process listens, its commits reach that process
+            AtomicInteger otherWakeUps = new AtomicInteger();
+            try (EventStreamListener other =
+                    new EventStreamListener(dataSource, channel, otherWakeUps::incrementAndGet, pid -> false)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> other.isListening() && otherWakeUps.get() == 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> {
+                    notifier.appended();
+                    return otherWakeUps.get() > 1;
+                });
+                assertThat(notifier.noticesSent()).isPositive();
+                assertThat(ownWakeUps.get()).isEqualTo(1);
+            }
+        } finally {
+            notifier.close();
+        }
+    }
+
     /** Another node's event store on the other process's engine, with its own cache and reader. */
     private ChorusEventStore nodeOnOtherProcess(Duration fetchDelay) {
         return ChorusEventStore.create(

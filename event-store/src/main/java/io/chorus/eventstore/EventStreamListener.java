@@ -3,6 +3,7 @@ package io.chorus.eventstore;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.function.IntConsumer;
 import java.util.function.IntPredicate;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -24,12 +25,24 @@ public class EventStreamListener implements AutoCloseable {
     private final String channel;
     private final Runnable onNotice;
     private final IntPredicate ownSession;
+    private final IntConsumer listeningAs;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean listening;
 
     /** {@code ownSession}: whether a notice from that database session (backend pid) was sent by this process. */
     public EventStreamListener(DataSource dataSource, String channel, Runnable onNotice, IntPredicate ownSession) {
+        this(dataSource, channel, onNotice, ownSession, pid -> {});
+    }
+
+    /** {@code listeningAs}: told the database session (backend pid) that listens, each time one does. */
+    public EventStreamListener(
+            DataSource dataSource,
+            String channel,
+            Runnable onNotice,
+            IntPredicate ownSession,
+            IntConsumer listeningAs) {
+        this.listeningAs = listeningAs;
         this.dataSource = dataSource;
         this.channel = channel;
         this.onNotice = onNotice;
@@ -51,10 +64,11 @@ public class EventStreamListener implements AutoCloseable {
                 try (Statement statement = connection.createStatement()) {
                     statement.execute("LISTEN " + channel);
                 }
+                PGConnection pg = connection.unwrap(PGConnection.class);
+                listeningAs.accept(pg.getBackendPID());
                 listening = true;
                 // events committed while we were not listening
                 onNotice.run();
-                PGConnection pg = connection.unwrap(PGConnection.class);
                 while (running) {
                     PGNotification[] notices = pg.getNotifications(1000);
                     if (notices != null && fromElsewhere(notices)) {

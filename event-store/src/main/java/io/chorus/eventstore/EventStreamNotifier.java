@@ -1,10 +1,14 @@
 package io.chorus.eventstore;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -15,6 +19,14 @@ import org.slf4j.LoggerFactory;
  * connection. Notices are coalesced: however many appends commit while one notice is being sent, one more notice
  * follows, so the cost does not grow with the append rate, and appends never wait for it (a NOTIFY inside the
  * append's transaction would serialize commits on Postgres's notification queue lock).
+ *
+ * <p>A notice is only sent while another process listens on the channel: at most once per {@link #CHECK_INTERVAL}
+ * the notifier looks in {@code pg_stat_activity} for a session whose last statement was this channel's {@code
+ * LISTEN}, other than this process's own listener ({@link #listenerAt}). A single node thus sends none (each cost a
+ * round trip here, a transaction in PostgreSQL and a wake-up of this node's listener). A node that starts listening
+ * reads what was committed before, and until the others see it (within the interval) its fetch delay covers it. When
+ * PostgreSQL does not show the statements ({@code track_activities} off, or a session of a role this one may not
+ * see), the notifier assumes a listener and notifies.
  */
 public class EventStreamNotifier implements AutoCloseable {
 
@@ -27,6 +39,23 @@ public class EventStreamNotifier implements AutoCloseable {
     private volatile boolean running = true;
     /** The database session that sends this process's notices; -1 while there is none. */
     private volatile int backendPid = -1;
+    /** The database session of this process's own listener; -1 while there is none. */
+    private volatile int listenerPid = -1;
+    /** Whether the last look found another process listening, and when that look was (nanoTime). */
+    private boolean othersListen;
+
+    private long lookedAt;
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong handled = new AtomicLong();
+
+    /** How often the notifier looks again whether other processes listen. */
+    static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
+
+    private static final String OTHERS_LISTEN = """
+            SELECT current_setting('track_activities') = 'off'
+                OR EXISTS (SELECT 1 FROM pg_stat_activity
+                           WHERE pid <> pg_backend_pid() AND pid <> ?
+                             AND (query = ? OR query = '<insufficient privilege>'))""";
 
     public EventStreamNotifier(DataSource dataSource, String channel) {
         this.dataSource = dataSource;
@@ -42,6 +71,21 @@ public class EventStreamNotifier implements AutoCloseable {
      */
     public boolean sentBy(int pid) {
         return pid == backendPid;
+    }
+
+    /** Tells the notifier which database session is this process's own listener (not another process). */
+    public void listenerAt(int pid) {
+        listenerPid = pid;
+    }
+
+    /** Notices sent so far (for tests). */
+    public long noticesSent() {
+        return sent.get();
+    }
+
+    /** Requests to notify handled so far, a notice sent or not (for tests). */
+    public long requestsHandled() {
+        return handled.get();
     }
 
     /** Called after a commit that appended events; returns at once. */
@@ -64,9 +108,13 @@ public class EventStreamNotifier implements AutoCloseable {
                     connection.setAutoCommit(true);
                     backendPid = connection.unwrap(PGConnection.class).getBackendPID();
                 }
-                try (Statement statement = connection.createStatement()) {
-                    statement.execute("NOTIFY " + channel);
+                if (othersListen(connection)) {
+                    try (Statement statement = connection.createStatement()) {
+                        statement.execute("NOTIFY " + channel);
+                    }
+                    sent.incrementAndGet();
                 }
+                handled.incrementAndGet();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -79,6 +127,22 @@ public class EventStreamNotifier implements AutoCloseable {
             }
         }
         closeQuietly(connection);
+    }
+
+    private boolean othersListen(Connection connection) throws SQLException {
+        long now = System.nanoTime();
+        if (lookedAt == 0 || now - lookedAt >= CHECK_INTERVAL.toNanos()) {
+            try (PreparedStatement look = connection.prepareStatement(OTHERS_LISTEN)) {
+                look.setInt(1, listenerPid);
+                look.setString(2, "LISTEN " + channel);
+                try (ResultSet result = look.executeQuery()) {
+                    result.next();
+                    othersListen = result.getBoolean(1);
+                }
+            }
+            lookedAt = now;
+        }
+        return othersListen;
     }
 
     private static void closeQuietly(Connection connection) {

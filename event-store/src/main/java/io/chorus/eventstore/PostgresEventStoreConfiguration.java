@@ -113,6 +113,7 @@ public class PostgresEventStoreConfiguration {
             ChorusEventStore eventStore,
             EventStreamNotifier notifier,
             EventStoreProperties properties) {
-        return new EventStreamListener(dataSource, properties.channel(), eventStore::wake, notifier::sentBy);
+        return new EventStreamListener(
+                dataSource, properties.channel(), eventStore::wake, notifier::sentBy, notifier::listenerAt);
     }
 }
