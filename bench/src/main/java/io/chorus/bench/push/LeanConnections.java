@@ -1,0 +1,340 @@
+package io.chorus.bench.push;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
+
+/**
+ * The harness's STOMP connections, subscribers and senders alike: plain WebSocket (RFC 6455) over non-blocking
+ * sockets, all read by one thread on one selector, speaking just enough STOMP (CONNECT, SUBSCRIBE and SEND; of what
+ * arrives, only the id in each MESSAGE's body is read).
+ *
+ * <p>Why not a WebSocket client library: the harness shares this machine's two cores with the server it measures,
+ * and on this VM every system call and every thread hand-over is dear. Tomcat's JSR-356 client reads each
+ * connection through an asynchronous channel whose completions are handed to a thread pool, and a send through
+ * Spring's STOMP client waited for the pool's write completion. Here one selector thread reads every connection that
+ * is ready in one pass, and a SEND is written by the caller's thread: no hand-over either way. The same connections
+ * are used against Chorus and the bare broker.
+ */
+final class LeanConnections implements AutoCloseable {
+
+    private static final byte[] TEXT_KEY = "\"text\":\"m".getBytes(StandardCharsets.US_ASCII);
+    private static final String WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+    private final URI uri;
+    private final LongConsumer onMessage;
+    private final Selector selector;
+    private final Thread reader;
+    private final List<Connection> connections = new ArrayList<>();
+    private final AtomicInteger closedByServer = new AtomicInteger();
+    private volatile boolean running = true;
+
+    /** Connections to {@code uri} (ws://host:port/path); {@code onMessage} gets each MESSAGE's id, on the reader. */
+    LeanConnections(URI uri, LongConsumer onMessage) {
+        this.uri = uri;
+        this.onMessage = onMessage;
+        try {
+            this.selector = Selector.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.reader = new Thread(this::readLoop, "bench-connections");
+        this.reader.setDaemon(true);
+        this.reader.start();
+    }
+
+    /** Connections the server closed (a slow-consumer cut-off, for instance) since they were opened. */
+    int closedByServer() {
+        return closedByServer.get();
+    }
+
+    int size() {
+        return connections.size();
+    }
+
+    /**
+     * Opens one more connection, its upgrade and CONNECT blocking on the caller's thread (so a refused token fails
+     * here); the reader thread then takes it over. Its index, for {@link #subscribe} and {@link #send}.
+     */
+    int open(String token) throws IOException {
+        SocketChannel channel = SocketChannel.open(new InetSocketAddress(uri.getHost(), uri.getPort()));
+        channel.socket().setTcpNoDelay(true);
+        Connection connection = new Connection(channel);
+        connection.upgrade(uri);
+        connection.write("CONNECT\naccept-version:1.2\nheart-beat:0,0\nAuthorization:Bearer " + token + "\n\n\0");
+        String answer = connection.readTextBlocking();
+        if (!answer.startsWith("CONNECTED")) {
+            channel.close();
+            throw new IOException("the server answered CONNECT with " + answer);
+        }
+        channel.configureBlocking(false);
+        int index;
+        synchronized (connections) {
+            index = connections.size();
+            connections.add(connection);
+        }
+        channel.register(selector, SelectionKey.OP_READ, connection);
+        selector.wakeup();
+        return index;
+    }
+
+    /** A subscription on the {@code index}th connection (every subscription's MESSAGEs go to the one consumer). */
+    void subscribe(int index, String destination) throws IOException {
+        Connection connection = connection(index);
+        synchronized (connection) {
+            connection.write("SUBSCRIBE\nid:" + connection.subscriptions++ + "\ndestination:" + destination + "\n\n\0");
+        }
+    }
+
+    /** A SEND of a JSON body on the {@code index}th connection, written by the caller's thread. */
+    void send(int index, String destination, String json) throws IOException {
+        connection(index)
+                .write("SEND\ndestination:" + destination + "\ncontent-type:application/json\n\n" + json + "\0");
+    }
+
+    private Connection connection(int index) {
+        synchronized (connections) {
+            return connections.get(index);
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        selector.wakeup();
+        try {
+            reader.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (connections) {
+            for (Connection connection : connections) {
+                try {
+                    connection.channel.close();
+                } catch (IOException e) {
+                    // the benchmark is over; the server closes it too
+                }
+            }
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            // nothing is left to read
+        }
+    }
+
+    private void readLoop() {
+        ByteBuffer scratch = ByteBuffer.allocateDirect(256 * 1024);
+        try {
+            while (running) {
+                selector.select(200);
+                for (SelectionKey key : selector.selectedKeys()) {
+                    Connection connection = (Connection) key.attachment();
+                    boolean open;
+                    try {
+                        open = connection.readAvailable(scratch);
+                    } catch (IOException e) {
+                        open = false;
+                    }
+                    if (!open) {
+                        dropped(key, connection);
+                    }
+                }
+                selector.selectedKeys().clear();
+            }
+        } catch (IOException | ClosedSelectorException e) {
+            if (running) {
+                throw new IllegalStateException("the subscribers' selector failed", e);
+            }
+        }
+    }
+
+    private void dropped(SelectionKey key, Connection connection) {
+        key.cancel();
+        try {
+            connection.channel.close();
+        } catch (IOException e) {
+            // closed either way
+        }
+        if (running) {
+            closedByServer.incrementAndGet();
+        }
+    }
+
+    /** One connection and the frames it has read in part. */
+    private final class Connection implements WebSocketFrames.Handler {
+        final SocketChannel channel;
+        final WebSocketFrames frames = new WebSocketFrames(this);
+
+        int subscriptions;
+        /** The last complete text message, while the connection is still read blocking. */
+        private String lastText;
+
+        Connection(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        void upgrade(URI uri) throws IOException {
+            byte[] nonce = new byte[16];
+            ThreadLocalRandom.current().nextBytes(nonce);
+            String key = Base64.getEncoder().encodeToString(nonce);
+            String request = "GET " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key
+                    + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+            writeFully(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
+            StringBuilder response = new StringBuilder();
+            ByteBuffer one = ByteBuffer.allocate(1);
+            // byte by byte up to the blank line, so that nothing of the first frame is read into the response
+            while (response.indexOf("\r\n\r\n") < 0) {
+                one.clear();
+                if (channel.read(one) < 0) {
+                    throw new IOException("closed during the upgrade: " + response);
+                }
+                response.append((char) one.get(0));
+            }
+            String head = response.toString();
+            if (!head.startsWith("HTTP/1.1 101")
+                    || !head.toLowerCase()
+                            .contains("sec-websocket-accept: " + accept(key).toLowerCase())) {
+                throw new IOException("the upgrade was refused: " + head);
+            }
+        }
+
+        /** A STOMP frame as one masked text message, FIN and opcode 1 (a client must mask what it sends). */
+        void write(String text) throws IOException {
+            byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+            int headerLength = payload.length < 126 ? 2 : 4;
+            ByteBuffer frame = ByteBuffer.allocate(headerLength + 4 + payload.length);
+            frame.put((byte) 0x81);
+            if (payload.length < 126) {
+                frame.put((byte) (0x80 | payload.length));
+            } else {
+                frame.put((byte) (0x80 | 126)).putShort((short) payload.length);
+            }
+            byte[] mask = new byte[4];
+            ThreadLocalRandom.current().nextBytes(mask);
+            frame.put(mask);
+            for (int i = 0; i < payload.length; i++) {
+                frame.put((byte) (payload[i] ^ mask[i & 3]));
+            }
+            frame.flip();
+            synchronized (this) {
+                writeFully(frame);
+            }
+        }
+
+        private void writeFully(ByteBuffer buffer) throws IOException {
+            while (buffer.hasRemaining()) {
+                if (channel.write(buffer) == 0) {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+
+        String readTextBlocking() throws IOException {
+            ByteBuffer scratch = ByteBuffer.allocate(4096);
+            while (lastText == null) {
+                if (!readAvailable(scratch)) {
+                    throw new IOException("closed before CONNECTED");
+                }
+            }
+            return lastText;
+        }
+
+        /** Reads what the socket has and parses every complete frame; false once the server closed it. */
+        boolean readAvailable(ByteBuffer scratch) throws IOException {
+            scratch.clear();
+            int read = channel.read(scratch);
+            if (read < 0) {
+                return false;
+            }
+            scratch.flip();
+            return frames.feed(scratch);
+        }
+
+        @Override
+        public void ping(byte[] body) throws IOException {
+            ByteBuffer frame = ByteBuffer.allocate(6 + body.length);
+            frame.put((byte) 0x8A).put((byte) (0x80 | body.length)).putInt(0).put(body);
+            frame.flip();
+            synchronized (this) {
+                writeFully(frame);
+            }
+        }
+
+        /** A whole STOMP frame: a MESSAGE's id goes to the consumer; before SUBSCRIBE, the text is kept. */
+        @Override
+        public void text(ByteBuffer buffer, int from, int length) {
+            if (startsWith(buffer, from, length, "MESSAGE")) {
+                long id = idIn(buffer, from, length);
+                if (id >= 0) {
+                    onMessage.accept(id);
+                }
+            } else {
+                byte[] bytes = new byte[length];
+                buffer.get(from, bytes);
+                lastText = new String(bytes, StandardCharsets.UTF_8);
+            }
+        }
+    }
+
+    private static boolean startsWith(ByteBuffer buffer, int from, int length, String prefix) {
+        if (length < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (buffer.get(from + i) != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The message id in a MESSAGE's body ({@code "text":"m<id>"}), or -1. */
+    static long idIn(ByteBuffer buffer, int from, int length) {
+        int end = from + length;
+        outer:
+        for (int at = from; at <= end - TEXT_KEY.length; at++) {
+            for (int k = 0; k < TEXT_KEY.length; k++) {
+                if (buffer.get(at + k) != TEXT_KEY[k]) {
+                    continue outer;
+                }
+            }
+            long id = 0;
+            int digit = at + TEXT_KEY.length;
+            if (digit >= end || buffer.get(digit) < '0' || buffer.get(digit) > '9') {
+                return -1;
+            }
+            for (; digit < end && buffer.get(digit) >= '0' && buffer.get(digit) <= '9'; digit++) {
+                id = id * 10 + (buffer.get(digit) - '0');
+            }
+            return id;
+        }
+        return -1;
+    }
+
+    private static String accept(String key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-1")
+                    .digest((key + WEBSOCKET_GUID).getBytes(StandardCharsets.US_ASCII));
+            return Base64.getEncoder().encodeToString(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is part of every JDK", e);
+        }
+    }
+}
