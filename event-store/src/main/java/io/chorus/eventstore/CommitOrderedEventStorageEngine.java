@@ -189,28 +189,32 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
 
     private record Batch(List<TrackedEventData<?>> events, boolean heldBack) {}
 
+    /**
+     * One statement, so it runs without a transaction of its own: its snapshot gives both the rows and the horizon
+     * either way, and a transaction around it cost a COMMIT round trip (and a JPA entity manager) on every read of
+     * the stream. Inside a caller's transaction it uses that transaction's connection.
+     */
     private Batch fetchBatch(CommitOrderToken after, int batchSize) {
-        return transactionManager()
-                .fetchInTransaction(() -> JdbcUtils.executeQuery(
-                        getConnection(),
-                        connection -> readAfter(connection, after, batchSize),
-                        resultSet -> {
-                            List<TrackedEventData<?>> events = new ArrayList<>();
-                            boolean heldBack = false;
-                            while (resultSet.next()) {
-                                long txId = resultSet.getLong("tx_id");
-                                if (txId >= resultSet.getLong("horizon")) {
-                                    // ordered by tx_id: every further row is from a transaction not yet final either
-                                    heldBack = true;
-                                    break;
-                                }
-                                CommitOrderToken token =
-                                        new CommitOrderToken(txId, resultSet.getLong(schema().globalIndexColumn()));
-                                events.add(new TrackedDomainEventData<>(token, getDomainEventData(resultSet)));
-                            }
-                            return new Batch(events, heldBack);
-                        },
-                        e -> new IllegalStateException("reading the event stream after " + after + " failed", e)));
+        return JdbcUtils.executeQuery(
+                getConnection(),
+                connection -> readAfter(connection, after, batchSize),
+                resultSet -> {
+                    List<TrackedEventData<?>> events = new ArrayList<>();
+                    boolean heldBack = false;
+                    while (resultSet.next()) {
+                        long txId = resultSet.getLong("tx_id");
+                        if (txId >= resultSet.getLong("horizon")) {
+                            // ordered by tx_id: every further row is from a transaction not yet final either
+                            heldBack = true;
+                            break;
+                        }
+                        CommitOrderToken token =
+                                new CommitOrderToken(txId, resultSet.getLong(schema().globalIndexColumn()));
+                        events.add(new TrackedDomainEventData<>(token, getDomainEventData(resultSet)));
+                    }
+                    return new Batch(events, heldBack);
+                },
+                e -> new IllegalStateException("reading the event stream after " + after + " failed", e));
     }
 
     private PreparedStatement readAfter(Connection connection, CommitOrderToken after, int batchSize)
