@@ -63,10 +63,6 @@ final class LeanConnections implements AutoCloseable {
         return closedByServer.get();
     }
 
-    int size() {
-        return connections.size();
-    }
-
     /**
      * Opens one more connection, its upgrade and CONNECT blocking on the caller's thread (so a refused token fails
      * here); the reader thread then takes it over. Its index, for {@link #subscribe} and {@link #send}.
@@ -75,12 +71,16 @@ final class LeanConnections implements AutoCloseable {
         SocketChannel channel = SocketChannel.open(new InetSocketAddress(uri.getHost(), uri.getPort()));
         channel.socket().setTcpNoDelay(true);
         Connection connection = new Connection(channel);
-        connection.upgrade(uri);
-        connection.write("CONNECT\naccept-version:1.2\nheart-beat:0,0\nAuthorization:Bearer " + token + "\n\n\0");
-        String answer = connection.readTextBlocking();
-        if (!answer.startsWith("CONNECTED")) {
+        try {
+            connection.upgrade(uri);
+            connection.write("CONNECT\naccept-version:1.2\nheart-beat:0,0\nAuthorization:Bearer " + token + "\n\n\0");
+            String answer = connection.readTextBlocking();
+            if (!answer.startsWith("CONNECTED")) {
+                throw new IOException("the server answered CONNECT with " + answer);
+            }
+        } catch (IOException e) {
             channel.close();
-            throw new IOException("the server answered CONNECT with " + answer);
+            throw e;
         }
         channel.configureBlocking(false);
         int index;
