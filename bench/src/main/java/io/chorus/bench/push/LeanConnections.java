@@ -17,6 +17,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 
 /**
@@ -159,7 +160,7 @@ final class LeanConnections implements AutoCloseable {
             }
         } catch (IOException | ClosedSelectorException e) {
             if (running) {
-                throw new IllegalStateException("the subscribers' selector failed", e);
+                throw new IllegalStateException("the harness's selector failed", e);
             }
         }
     }
@@ -241,7 +242,8 @@ final class LeanConnections implements AutoCloseable {
         private void writeFully(ByteBuffer buffer) throws IOException {
             while (buffer.hasRemaining()) {
                 if (channel.write(buffer) == 0) {
-                    Thread.onSpinWait();
+                    // the socket's buffer is full (a server not reading): wait without taking a core from it
+                    LockSupport.parkNanos(100_000);
                 }
             }
         }
