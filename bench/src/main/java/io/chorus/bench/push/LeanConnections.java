@@ -216,12 +216,16 @@ final class LeanConnections implements AutoCloseable {
             }
         }
 
-        /** A STOMP frame as one masked text message, FIN and opcode 1 (a client must mask what it sends). */
+        /** A STOMP frame as one text message. */
         void write(String text) throws IOException {
-            byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+            writeFrame(WebSocketFrames.TEXT, text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** One whole frame (FIN set), masked as a client must mask what it sends. */
+        private void writeFrame(int opcode, byte[] payload) throws IOException {
             int headerLength = payload.length < 126 ? 2 : 4;
             ByteBuffer frame = ByteBuffer.allocate(headerLength + 4 + payload.length);
-            frame.put((byte) 0x81);
+            frame.put((byte) (0x80 | opcode));
             if (payload.length < 126) {
                 frame.put((byte) (0x80 | payload.length));
             } else {
@@ -271,12 +275,7 @@ final class LeanConnections implements AutoCloseable {
 
         @Override
         public void ping(byte[] body) throws IOException {
-            ByteBuffer frame = ByteBuffer.allocate(6 + body.length);
-            frame.put((byte) 0x8A).put((byte) (0x80 | body.length)).putInt(0).put(body);
-            frame.flip();
-            synchronized (this) {
-                writeFully(frame);
-            }
+            writeFrame(WebSocketFrames.PONG, body);
         }
 
         /** A whole STOMP frame: a MESSAGE's id goes to the consumer; before SUBSCRIBE, the text is kept. */

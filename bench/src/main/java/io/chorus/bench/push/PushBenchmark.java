@@ -357,7 +357,6 @@ public final class PushBenchmark {
         final List<Integer> largeGroupSenders = new ArrayList<>();
 
         final LongAdder deliveries = new LongAdder();
-        int subscribers;
         /** Chorus's own times in the last measured window ({@link ServerTimes}). */
         String lastServerSide;
 
@@ -378,7 +377,7 @@ public final class PushBenchmark {
             prepareMore(count);
             System.out.printf(
                     "%s: %d groups, %d subscribers connected in %.1f s%n",
-                    name, groups, subscribers, (System.nanoTime() - start) / 1e9);
+                    name, groups, subscriberConnections.size(), (System.nanoTime() - start) / 1e9);
         }
 
         /** Its owner's sending connection. */
@@ -395,7 +394,7 @@ public final class PushBenchmark {
 
         void prepareMore(int count) throws Exception {
             for (int i = 0; i < count; i++) {
-                int user = subscribers++;
+                int user = subscriberConnections.size();
                 String group = "g" + (user % groups);
                 String token = token("u" + user);
                 if (chorus) {
@@ -426,12 +425,12 @@ public final class PushBenchmark {
 
         /** The latency run's groups. */
         Audience groups() {
-            return new Audience("g", senders, subscribers / groups);
+            return new Audience("g", senders, subscriberConnections.size() / groups);
         }
 
         /** The fan-out run's large groups. */
         Audience largeGroups() {
-            return new Audience("f", largeGroupSenders, subscribers / FAN_OUT_GROUPS);
+            return new Audience("f", largeGroupSenders, subscriberConnections.size() / FAN_OUT_GROUPS);
         }
 
         private void delivered(long id) {

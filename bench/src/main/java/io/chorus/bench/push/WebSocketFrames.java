@@ -19,9 +19,10 @@ final class WebSocketFrames {
     }
 
     private static final int CONTINUATION = 0x0;
-    private static final int TEXT = 0x1;
+    static final int TEXT = 0x1;
     private static final int CLOSE = 0x8;
     private static final int PING = 0x9;
+    static final int PONG = 0xA;
 
     private final Handler handler;
     /** Bytes read and not yet parsed, in read mode between feeds. */
