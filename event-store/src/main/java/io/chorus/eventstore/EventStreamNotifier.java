@@ -41,10 +41,11 @@ public class EventStreamNotifier implements AutoCloseable {
     private volatile int backendPid = -1;
     /** The database session of this process's own listener; -1 while there is none. */
     private volatile int listenerPid = -1;
-    /** Whether the last look found another process listening, and when that look was (nanoTime). */
+    /** Whether the last look found another process listening. */
     private boolean othersListen;
+    /** When that look was (nanoTime); a whole interval back at first, so that the first request looks. */
+    private long lookedAt = System.nanoTime() - CHECK_INTERVAL.toNanos();
 
-    private long lookedAt;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong handled = new AtomicLong();
 
@@ -131,7 +132,7 @@ public class EventStreamNotifier implements AutoCloseable {
 
     private boolean othersListen(Connection connection) throws SQLException {
         long now = System.nanoTime();
-        if (lookedAt == 0 || now - lookedAt >= CHECK_INTERVAL.toNanos()) {
+        if (now - lookedAt >= CHECK_INTERVAL.toNanos()) {
             try (PreparedStatement look = connection.prepareStatement(OTHERS_LISTEN)) {
                 look.setInt(1, listenerPid);
                 look.setString(2, "LISTEN " + channel);
