@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>A notice is only sent while another process listens on the channel: at most once per {@link #CHECK_INTERVAL}
  * the notifier looks in {@code pg_stat_activity} for a session whose last statement was this channel's {@code
  * LISTEN}, other than this process's own listener ({@link #listenerAt}). A single node thus sends none (each cost a
- * round trip here, a transaction in PostgreSQL and a wake-up of this node's listener). A node that starts listening
+ * round trip here, a transaction in PostgreSQL and a wake-up of this node's listener), and between two looks its
+ * commits do not even wake the notifier's thread (a hand-over per commit for nothing). A node that starts listening
  * reads what was committed before, and until the others see it (within the interval) its fetch delay covers it. When
  * PostgreSQL does not show the statements ({@code track_activities} off, or a session of a role this one may not
  * see), the notifier assumes a listener and notifies.
@@ -42,15 +43,17 @@ public class EventStreamNotifier implements AutoCloseable {
     /** The database session of this process's own listener; -1 while there is none. */
     private volatile int listenerPid = -1;
     /** Whether the last look found another process listening. */
-    private boolean othersListen;
+    private volatile boolean othersListen;
     /** When that look was (nanoTime); a whole interval back at first, so that the first request looks. */
-    private long lookedAt = System.nanoTime() - CHECK_INTERVAL.toNanos();
+    private volatile long lookedAt = System.nanoTime() - CHECK_INTERVAL_NANOS;
 
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong handled = new AtomicLong();
 
     /** How often the notifier looks again whether other processes listen. */
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
+
+    private static final long CHECK_INTERVAL_NANOS = CHECK_INTERVAL.toNanos();
 
     private static final String OTHERS_LISTEN = """
             SELECT current_setting('track_activities') = 'off'
@@ -84,16 +87,23 @@ public class EventStreamNotifier implements AutoCloseable {
         return sent.get();
     }
 
-    /** Requests to notify handled so far, a notice sent or not (for tests). */
+    /** Times the notifier's thread was woken to notify so far, a notice sent or not (for tests). */
     public long requestsHandled() {
         return handled.get();
     }
 
-    /** Called after a commit that appended events; returns at once. */
+    /**
+     * Called after a commit that appended events; returns at once. The notifier's thread is woken only when a notice
+     * is wanted: another process listened at the last look, or the next look is due.
+     */
     public void appended() {
-        if (pending.availablePermits() == 0) {
+        if ((othersListen || lookDue(System.nanoTime())) && pending.availablePermits() == 0) {
             pending.release();
         }
+    }
+
+    private boolean lookDue(long now) {
+        return now - lookedAt >= CHECK_INTERVAL_NANOS;
     }
 
     private void run() {
@@ -132,7 +142,7 @@ public class EventStreamNotifier implements AutoCloseable {
 
     private boolean othersListen(Connection connection) throws SQLException {
         long now = System.nanoTime();
-        if (now - lookedAt >= CHECK_INTERVAL.toNanos()) {
+        if (lookDue(now)) {
             try (PreparedStatement look = connection.prepareStatement(OTHERS_LISTEN)) {
                 look.setInt(1, listenerPid);
                 look.setString(2, "LISTEN " + channel);
