@@ -152,6 +152,8 @@ class SessionOutboxes implements DisposableBean {
         private long queuedBytes;
         private boolean sending;
         private boolean discarded;
+        /** The session as Spring's STOMP handler writes to it, looked up at the first event frame. */
+        private WebSocketSession writer;
         /** When the write in progress began, or 0. */
         private volatile long writeStartedAt;
 
@@ -221,11 +223,17 @@ class SessionOutboxes implements DisposableBean {
             }
         }
 
-        /** An encoded event frame, through the session Spring writes to; a failed write ends the session, as there. */
+        /**
+         * An encoded event frame, through the session Spring writes to; a failed write ends the session, as there.
+         * Only the one sender draining the outbox calls it, so the writer needs no lock; it is kept rather than looked
+         * up in the map of a thousand sessions for every frame.
+         */
         private void write(Queued frame) {
-            WebSocketSession writer = writers.get(sessionId);
             if (writer == null) {
-                return;
+                writer = writers.get(sessionId);
+                if (writer == null) {
+                    return;
+                }
             }
             try {
                 // a text message of the frame's bytes: its length is known without encoding the text again
