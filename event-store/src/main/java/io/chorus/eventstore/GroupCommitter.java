@@ -9,6 +9,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.axonframework.eventhandling.EventMessage;
 
@@ -16,6 +18,12 @@ import org.axonframework.eventhandling.EventMessage;
  * Group commit: the appends of concurrent commands are written by one thread, as many as are waiting in one
  * transaction, and each command returns once the transaction holding its events has committed. A command still
  * waits for a durable commit, but the commit (and its WAL flush) is shared.
+ *
+ * <p>An append that finds nothing waiting for the writer and no write under way is written on its own thread, in a
+ * transaction of its own: handing it to the writer thread and waiting for it to answer would cost two thread
+ * wake-ups for a batch of one, which on a lightly loaded node is most batches. Writes never overlap: while one is
+ * under way, the appends that arrive queue up for the writer, which writes them together once it is done, and no
+ * later append goes ahead of them.
  *
  * <p>If a combined transaction fails (typically one command lost the race for its group's next position), each
  * command's events are written again in a transaction of their own, so only the failing command fails and nothing
@@ -29,6 +37,11 @@ final class GroupCommitter implements AutoCloseable {
     private static final Duration ANSWER_WITHIN = Duration.ofSeconds(60);
 
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    /** Held by whoever writes: the writer thread, or an append written on its own thread. */
+    private final ReentrantLock writing = new ReentrantLock();
+    /** Appends handed to the writer thread and not yet written. */
+    private final AtomicInteger handedOver = new AtomicInteger();
+
     private final Consumer<List<? extends EventMessage<?>>> appendInTransaction;
     private final int maxCommands;
     private final Thread writer;
@@ -47,7 +60,16 @@ final class GroupCommitter implements AutoCloseable {
         if (!running) {
             throw new IllegalStateException("the event store is shutting down");
         }
+        if (handedOver.get() == 0 && writing.tryLock()) {
+            try {
+                appendInTransaction.accept(events);
+                return;
+            } finally {
+                writing.unlock();
+            }
+        }
         Pending pending = new Pending(events, new CompletableFuture<>());
+        handedOver.incrementAndGet();
         queue.add(pending);
         try {
             pending.done().get(ANSWER_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
@@ -74,8 +96,14 @@ final class GroupCommitter implements AutoCloseable {
                     continue;
                 }
                 batch.add(first);
-                queue.drainTo(batch, maxCommands - 1);
-                write(batch);
+                // an append being written on its own thread finishes first; those waiting meanwhile join the batch
+                writing.lock();
+                try {
+                    queue.drainTo(batch, maxCommands - 1);
+                    write(batch);
+                } finally {
+                    writing.unlock();
+                }
             } catch (RuntimeException | Error e) {
                 // keep the writer alive for the commands after these
                 batch.forEach(p -> p.done().completeExceptionally(e));
@@ -83,6 +111,7 @@ final class GroupCommitter implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 running = false;
             } finally {
+                handedOver.addAndGet(-batch.size());
                 batch.clear();
             }
         }
@@ -112,9 +141,9 @@ final class GroupCommitter implements AutoCloseable {
         }
     }
 
-    /** Appends waiting for the writer (for tests and metrics). */
+    /** Appends handed to the writer thread and not yet written (for tests). */
     int waiting() {
-        return queue.size();
+        return handedOver.get();
     }
 
     @Override

@@ -69,14 +69,55 @@ class GroupCommitterTest {
     }
 
     @Test
-    void aLoneAppendIsWrittenAtOnce() {
+    void aLoneAppendIsWrittenAtOnceOnItsOwnThread() {
         firstTransactionStarted.countDown();
         firstTransactionMayFinish.countDown();
-        GroupCommitter committer = new GroupCommitter(this::transaction, 64);
+        List<Thread> writtenOn = new CopyOnWriteArrayList<>();
+        GroupCommitter committer = new GroupCommitter(
+                events -> {
+                    writtenOn.add(Thread.currentThread());
+                    transaction(events);
+                },
+                64);
 
         committer.append(events("alone"));
+        committer.append(events("again"));
 
-        assertThat(transactions).containsExactly(List.of("alone"));
+        assertThat(transactions).containsExactly(List.of("alone"), List.of("again"));
+        assertThat(writtenOn).containsOnly(Thread.currentThread());
+        committer.close();
+    }
+
+    @Test
+    void appendsArrivingDuringAnAppendWrittenOnItsOwnThreadAreWrittenAfterItTogether() throws Exception {
+        // given an append being written on its caller's thread
+        List<String> writers = new CopyOnWriteArrayList<>();
+        GroupCommitter committer = new GroupCommitter(
+                events -> {
+                    writers.add(Thread.currentThread().getName());
+                    transaction(events);
+                },
+                64);
+        ExecutorService callers = Executors.newFixedThreadPool(3);
+        Future<?> first = callers.submit(() -> committer.append(events("first")));
+        firstTransactionStarted.await();
+
+        // when two more arrive meanwhile
+        Future<?> second = callers.submit(() -> committer.append(events("second")));
+        Future<?> third = callers.submit(() -> committer.append(events("third")));
+        waitUntilQueued(committer, 2);
+        firstTransactionMayFinish.countDown();
+
+        // then they wait for it, and the writer thread writes them in one transaction
+        first.get();
+        second.get();
+        third.get();
+        assertThat(transactions).first().isEqualTo(List.of("first"));
+        assertThat(transactions).element(1).asList().containsExactlyInAnyOrder("second", "third");
+        assertThat(transactions).hasSize(2);
+        assertThat(writers).element(0).isNotEqualTo("chorus-group-commit");
+        assertThat(writers).element(1).isEqualTo("chorus-group-commit");
+        callers.shutdown();
         committer.close();
     }
 
