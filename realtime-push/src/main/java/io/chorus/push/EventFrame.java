@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A group event's STOMP MESSAGE frame, encoded once for all of a node's subscribers of the group: only the {@code
- * subscription} and {@code message-id} headers differ between them. Spring's path (a message with its own headers
+ * subscription} and {@code message-id} headers differ between them. An ack's frame is encoded the same way ({@link
+ * #userQueueMessage}). Spring's path (a message with its own headers
  * per subscriber, wrapped in a STOMP header accessor and encoded by the {@code StompEncoder}) copied the headers
  * twice and encoded the frame again for every subscriber: a quarter of all the push node's allocation under load
  * (bench/push-benchmark.sh, JFR), and so much of its garbage collection. The text is the same as Spring's:
@@ -25,16 +26,38 @@ final class EventFrame {
     private final byte[] tail;
     /** When the event's command stamped it (for the send→deliver meter), or 0 in a catch-up. */
     final long eventTimeMillis;
+    /** A group event's frame, not a user queue's message. */
+    final boolean groupEvent;
 
     EventFrame(String destination, long seq, String eventType, byte[] body, long eventTimeMillis) {
-        this.head = utf8("MESSAGE\ndestination:" + escape(destination) + "\ncontent-type:application/json\nseq:" + seq
-                + "\nevent-type:" + escape(eventType) + "\nsubscription:");
+        this(
+                destinationHeaders(destination) + "\nseq:" + seq + "\nevent-type:" + escape(eventType),
+                body,
+                eventTimeMillis,
+                true);
+    }
+
+    /**
+     * The frame of a message on one of a user's queues (an ack on {@code /user/queue/acks}), with the headers Spring's
+     * broker gives it: no seq or event type, and the destination as the client subscribed to it.
+     */
+    static EventFrame userQueueMessage(String destination, byte[] body) {
+        return new EventFrame(destinationHeaders(destination), body, 0, false);
+    }
+
+    private static String destinationHeaders(String destination) {
+        return "MESSAGE\ndestination:" + escape(destination) + "\ncontent-type:application/json";
+    }
+
+    private EventFrame(String headersBeforeSubscription, byte[] body, long eventTimeMillis, boolean groupEvent) {
+        this.head = utf8(headersBeforeSubscription + "\nsubscription:");
         byte[] headers = utf8("\ncontent-length:" + body.length + "\n\n");
         this.tail = new byte[headers.length + body.length + 1];
         System.arraycopy(headers, 0, tail, 0, headers.length);
         System.arraycopy(body, 0, tail, headers.length, body.length);
         // and the NUL that ends the frame, already there
         this.eventTimeMillis = eventTimeMillis;
+        this.groupEvent = groupEvent;
     }
 
     /**

@@ -47,6 +47,7 @@ class GroupMessaging {
     private final SimpMessagingTemplate messaging;
     private final GroupSubscriptions subscriptions;
     private final SendRateLimiter rateLimiter;
+    private final SessionAcks acks;
     private static final String TYPING = "chorus.typing.";
     private static final long TYPING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -56,11 +57,13 @@ class GroupMessaging {
             CommandGateway commands,
             SimpMessagingTemplate messaging,
             GroupSubscriptions subscriptions,
-            SendRateLimiter rateLimiter) {
+            SendRateLimiter rateLimiter,
+            SessionAcks acks) {
         this.commands = commands;
         this.messaging = messaging;
         this.subscriptions = subscriptions;
         this.rateLimiter = rateLimiter;
+        this.acks = acks;
     }
 
     record SendFrame(String clientMessageId, String text, Long replyToSeq) {}
@@ -73,14 +76,14 @@ class GroupMessaging {
             @Header(SimpMessageHeaderAccessor.SESSION_ID_HEADER) String sessionId) {
         String clientMessageId = frame.clientMessageId();
         if (!Identifiers.isGroupId(groupId)) {
-            ack(user, sessionId, error(clientMessageId, 400, "groupId: " + Identifiers.GROUP_ID_RULE));
+            ack(sessionId, error(clientMessageId, 400, "groupId: " + Identifiers.GROUP_ID_RULE));
             return;
         }
         Optional<Duration> wait = rateLimiter.acquire(user.getName());
         if (wait.isPresent()) {
             Map<String, Object> ack = error(clientMessageId, 429, new RateLimitedException(wait.get()).getMessage());
             ack.put("retryAfter", RateLimitedException.retryAfterSeconds(wait.get()));
-            ack(user, sessionId, ack);
+            ack(sessionId, ack);
             return;
         }
         SendMessageCommand command = new SendMessageCommand(
@@ -96,9 +99,9 @@ class GroupMessaging {
                 Map<String, Object> ack = new LinkedHashMap<>();
                 ack.put("clientMessageId", clientMessageId);
                 ack.put("seq", receipt.seq());
-                ack(user, sessionId, ack);
+                ack(sessionId, ack);
             } else {
-                ack(user, sessionId, rejected(clientMessageId, failure));
+                ack(sessionId, rejected(clientMessageId, failure));
             }
         });
     }
@@ -127,10 +130,8 @@ class GroupMessaging {
     /** A SEND whose body is not the expected JSON: answered on the acks queue, the connection stays. */
     @MessageExceptionHandler(MessageConversionException.class)
     void unreadable(
-            MessageConversionException e,
-            Principal user,
-            @Header(SimpMessageHeaderAccessor.SESSION_ID_HEADER) String sessionId) {
-        ack(user, sessionId, error(null, 400, "body: must be JSON {\"clientMessageId\",\"text\",\"replyToSeq\"?}"));
+            MessageConversionException e, @Header(SimpMessageHeaderAccessor.SESSION_ID_HEADER) String sessionId) {
+        ack(sessionId, error(null, 400, "body: must be JSON {\"clientMessageId\",\"text\",\"replyToSeq\"?}"));
     }
 
     private Map<String, Object> rejected(String clientMessageId, Throwable failure) {
@@ -163,8 +164,8 @@ class GroupMessaging {
     }
 
     /** To the sending session only, not to every session of the user. */
-    private void ack(Principal user, String sessionId, Map<String, Object> ack) {
-        messaging.convertAndSendToUser(user.getName(), "/queue/acks", ack, sessionHeaders(sessionId));
+    private void ack(String sessionId, Map<String, Object> ack) {
+        acks.send(sessionId, ack);
     }
 
     static MessageHeaders sessionHeaders(String sessionId) {

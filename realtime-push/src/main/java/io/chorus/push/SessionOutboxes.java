@@ -25,7 +25,7 @@ import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.SessionLimitExceededException;
 
 /**
- * The frames Chorus itself sends to a session (group events, resyncs, ERROR frames), one queue per session, written
+ * The frames Chorus itself sends to a session (group events, acks, resyncs, ERROR frames), one queue per session, written
  * by one sender at a time, so that a session's frames leave in the order they were queued and a slow session holds
  * up only itself. Live events never wait; a catch-up waits for room in the queue instead of flooding it. A session is cut off, with the reason logged, when its queue holds more than the buffer limit or a
  * write to it has taken longer than the send time limit; it may reconnect and resume from its last seq.
@@ -75,10 +75,10 @@ class SessionOutboxes implements DisposableBean {
     }
 
     /**
-     * A frame waiting in a session's queue: a message for Spring's STOMP handler (a resync, an ERROR frame), or a group
-     * event's frame already encoded ({@link EventFrame}), written to the session as it is.
+     * A frame waiting in a session's queue: a message for Spring's STOMP handler (a resync, an ERROR frame), or a frame
+     * already encoded ({@link EventFrame}: a group event's, counted as a delivery, or an ack's), written as it is.
      */
-    private record Queued(Message<byte[]> message, byte[] frame, long eventTimeMillis) {
+    private record Queued(Message<byte[]> message, byte[] frame, long eventTimeMillis, boolean groupEvent) {
         /** What it costs in the queue: its frame, or its body and, roughly, its headers. */
         long size() {
             return frame != null ? frame.length : message.getPayload().length + 512L;
@@ -87,12 +87,22 @@ class SessionOutboxes implements DisposableBean {
 
     /** Queues a frame (a message for the STOMP handler, with its session id) for the session. */
     void send(String sessionId, Message<byte[]> frame) {
-        offer(sessionId, new Queued(frame, null, 0));
+        offer(sessionId, new Queued(frame, null, 0, false));
     }
 
-    /** Queues a group event's frame for a subscription of the session ({@link EventFrame#subscriptionHeaders}). */
+    /**
+     * Queues an encoded frame (a group event's, or an ack's) for a subscription of the session ({@link
+     * EventFrame#subscriptionHeaders}).
+     */
     void send(String sessionId, byte[] subscriptionHeaders, EventFrame frame) {
-        offer(sessionId, new Queued(null, frame.forSubscription(subscriptionHeaders), frame.eventTimeMillis));
+        offer(
+                sessionId,
+                new Queued(null, frame.forSubscription(subscriptionHeaders), frame.eventTimeMillis, frame.groupEvent));
+    }
+
+    /** Whether the session is connected (and not yet closed). */
+    boolean isOpen(String sessionId) {
+        return sockets.containsKey(sessionId);
     }
 
     private void offer(String sessionId, Queued frame) {
@@ -238,7 +248,9 @@ class SessionOutboxes implements DisposableBean {
             try {
                 // a text message of the frame's bytes: its length is known without encoding the text again
                 writer.sendMessage(new TextMessage(frame.frame()));
-                metrics.delivered(frame.eventTimeMillis());
+                if (frame.groupEvent()) {
+                    metrics.delivered(frame.eventTimeMillis());
+                }
             } catch (SessionLimitExceededException e) {
                 discard();
                 cutOff(sessionId, e.getMessage());

@@ -38,16 +38,19 @@ class StompSecurityInterceptor implements ChannelInterceptor {
     // the registry needs the broker's channels, which are built after this interceptor
     private final ObjectProvider<GroupSubscriptions> subscriptions;
     private final SessionGuard sessions;
+    private final SessionAcks acks;
 
     StompSecurityInterceptor(
             JwtDecoder jwtDecoder,
             MembershipLookup members,
             ObjectProvider<GroupSubscriptions> subscriptions,
-            SessionGuard sessions) {
+            SessionGuard sessions,
+            SessionAcks acks) {
         this.jwtDecoder = jwtDecoder;
         this.members = members;
         this.subscriptions = subscriptions;
         this.sessions = sessions;
+        this.acks = acks;
     }
 
     /** The session's user: the token's subject. */
@@ -82,7 +85,10 @@ class StompSecurityInterceptor implements ChannelInterceptor {
                 stomp.setUser(new StompUser(token.getSubject()));
             }
             case SUBSCRIBE -> subscribe(stomp);
-            case UNSUBSCRIBE -> subscriptions.getObject().unsubscribe(stomp.getSessionId(), stomp.getSubscriptionId());
+            case UNSUBSCRIBE -> {
+                subscriptions.getObject().unsubscribe(stomp.getSessionId(), stomp.getSubscriptionId());
+                acks.unsubscribed(stomp.getSessionId(), stomp.getSubscriptionId());
+            }
             case SEND -> {
                 String destination = stomp.getDestination();
                 if (destination == null || !destination.startsWith("/app/")) {
@@ -121,7 +127,11 @@ class StompSecurityInterceptor implements ChannelInterceptor {
             throw new Refused("the selector header is not supported");
         }
         String destination = stomp.getDestination();
-        if (GroupDestinations.ACKS.equals(destination) || GroupDestinations.ERRORS.equals(destination)) {
+        if (GroupDestinations.ACKS.equals(destination)) {
+            acks.subscribed(stomp.getSessionId(), stomp.getSubscriptionId());
+            return;
+        }
+        if (GroupDestinations.ERRORS.equals(destination)) {
             return;
         }
         GroupDestinations.GroupTopic topic = GroupDestinations.parse(destination);

@@ -55,6 +55,29 @@ class EventFrameTest {
     }
 
     @Test
+    void anAckReadsAsSpringsFrameForTheSameMessageToTheSessionsAckQueue() {
+        byte[] body = "{\"clientMessageId\":\"c:1\",\"seq\":3}".getBytes(StandardCharsets.UTF_8);
+
+        Message<byte[]> spring = decode(springUserQueueFrame("session-1", "sub-2", body));
+        Message<byte[]> ours = decode(EventFrame.userQueueMessage("/user/queue/acks", body)
+                .forSubscription(EventFrame.subscriptionHeaders("session-1", "sub-2")));
+
+        Map<String, List<String>> expectedHeaders =
+                StompHeaderAccessor.wrap(spring).toNativeHeaderMap();
+        Map<String, List<String>> actualHeaders = StompHeaderAccessor.wrap(ours).toNativeHeaderMap();
+        expectedHeaders.remove("message-id");
+        assertThat(actualHeaders.remove("message-id"))
+                .singleElement()
+                .asString()
+                .startsWith("session-1-");
+        assertThat(actualHeaders)
+                .isEqualTo(expectedHeaders)
+                .containsEntry("destination", List.of("/user/queue/acks"))
+                .doesNotContainKeys("seq", "event-type");
+        assertThat(ours.getPayload()).isEqualTo(body);
+    }
+
+    @Test
     void everySubscriberGetsAMessageIdOfItsOwn() {
         EventFrame frame =
                 new EventFrame("/topic/groups.g1", 1, "MemberJoined", "{}".getBytes(StandardCharsets.UTF_8), 0);
@@ -87,12 +110,29 @@ class EventFrameTest {
     /** The text Spring's STOMP handler writes to a session for the message the broker path used to build. */
     private static String springFrame(String sessionId, String subscriptionId, byte[] body) {
         SimpMessageHeaderAccessor headers = SimpMessageHeaderAccessor.create(SimpMessageType.MESSAGE);
-        headers.setSessionId(sessionId);
-        headers.setSubscriptionId(subscriptionId);
         headers.setDestination("/topic/groups.g1");
-        headers.setContentType(MimeTypeUtils.APPLICATION_JSON);
         headers.setNativeHeader("seq", "7");
         headers.setNativeHeader("event-type", "MessageSent");
+        return springFrame(headers, sessionId, subscriptionId, body);
+    }
+
+    /**
+     * The text Spring's STOMP handler writes for a message to one session's {@code /user/queue/acks}, as the user
+     * destination resolver and the broker hand it over (the destination resolved for the session, the one the client
+     * subscribed to as the original).
+     */
+    private static String springUserQueueFrame(String sessionId, String subscriptionId, byte[] body) {
+        SimpMessageHeaderAccessor headers = SimpMessageHeaderAccessor.create(SimpMessageType.MESSAGE);
+        headers.setDestination("/queue/acks-user" + sessionId);
+        headers.setNativeHeader(SimpMessageHeaderAccessor.ORIGINAL_DESTINATION, "/user/queue/acks");
+        return springFrame(headers, sessionId, subscriptionId, body);
+    }
+
+    private static String springFrame(
+            SimpMessageHeaderAccessor headers, String sessionId, String subscriptionId, byte[] body) {
+        headers.setSessionId(sessionId);
+        headers.setSubscriptionId(subscriptionId);
+        headers.setContentType(MimeTypeUtils.APPLICATION_JSON);
         HeldSocket socket = new HeldSocket();
         socket.writing.countDown(); // record, never hold
         new StompSubProtocolHandler()

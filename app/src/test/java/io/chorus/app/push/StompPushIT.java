@@ -26,11 +26,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.messaging.simp.stomp.StompSession;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.JwsHeader;
 import org.springframework.security.oauth2.jwt.JwtClaimsSet;
 import org.springframework.security.oauth2.jwt.JwtEncoderParameters;
 import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
+import org.springframework.util.MimeTypeUtils;
 
 /**
  * The STOMP endpoint over real WebSockets against the whole app: authentication, authorization, live fan-out in seq
@@ -41,6 +43,8 @@ class StompPushIT {
 
     /** application-it.yml's {@code chorus.push.replay-limit}. */
     static final int REPLAY_LIMIT = 800;
+
+    static final String ACKS = "/user/queue/acks";
 
     @LocalServerPort
     int port;
@@ -121,6 +125,48 @@ class StompPushIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> !carol.errors.isEmpty());
         assertThat(carol.errors.get(0)).contains("only members subscribe to group " + group);
         await().atMost(Duration.ofSeconds(5)).until(() -> !carol.connected());
+    }
+
+    @Test
+    void acksGoToEveryAckSubscriptionOfTheSendingSessionOnlyUntilItUnsubscribes() throws Exception {
+        // given a session of alice with two subscriptions to its acks, and another session of hers with one
+        Connection sender = stomp.connect(alice);
+        List<Frame> first = new CopyOnWriteArrayList<>();
+        List<Frame> second = new CopyOnWriteArrayList<>();
+        StompSession.Subscription firstSubscription = sender.subscribe(ACKS, null, first);
+        StompSession.Subscription secondSubscription = sender.subscribe(ACKS, null, second);
+        Connection other = stomp.connect(alice);
+        other.subscribeAcks();
+
+        // when the first session sends
+        sender.send(group, "a-1", "hello");
+
+        // then each of its ack subscriptions gets the ack, as a MESSAGE on the destination it subscribed to
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.size() == 1 && second.size() == 1);
+        Frame ack = first.get(0);
+        assertThat(ack.json().get("clientMessageId").asText()).isEqualTo("a-1");
+        assertThat(ack.json().get("seq").asLong()).isEqualTo(sendRest(alice, "rest-1", "by REST") - 1);
+        assertThat(ack.headers().getDestination()).isEqualTo(ACKS);
+        assertThat(ack.headers().getContentType()).isEqualTo(MimeTypeUtils.APPLICATION_JSON);
+        assertThat(ack.headers().getSubscription()).isEqualTo(firstSubscription.getSubscriptionId());
+        assertThat(ack.headers().getMessageId()).isNotBlank();
+        assertThat(second.get(0).headers().getSubscription()).isEqualTo(secondSubscription.getSubscriptionId());
+        assertThat(second.get(0).body()).isEqualTo(ack.body());
+        assertThat(second.get(0).headers().getMessageId())
+                .isNotEqualTo(ack.headers().getMessageId());
+
+        // when one subscription ends and the session sends twice more
+        secondSubscription.unsubscribe();
+        sender.send(group, "a-2", "again");
+        sender.send(group, "a-3", "and again");
+
+        // then only the other one gets those acks (a session's frames arrive in order: the last ack comes after all
+        // earlier ones), and the other session of the same user got none of them
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.size() == 3);
+        assertThat(first.stream().map(f -> f.json().get("clientMessageId").asText()))
+                .containsExactly("a-1", "a-2", "a-3");
+        assertThat(second).hasSize(1);
+        assertThat(other.acks).isEmpty();
     }
 
     @Test
