@@ -21,10 +21,10 @@ import org.springframework.web.socket.server.standard.ServletServerContainerFact
 
 /**
  * The STOMP endpoint as API.md describes it: SockJS at {@code /ws}, plain WebSocket at {@code /ws/websocket}. An
- * in-process broker serves acks, errors and typing notices (each node serves its own clients, so no cross-node broker
- * is needed); group events go out through {@link GroupSubscriptions}. Inbound frames of a session are handled in
- * the order they arrive; a session's group events leave in seq order. Sizes and the slow-consumer cut-off come
- * from {@link PushProperties}.
+ * in-process broker serves errors and typing notices (each node serves its own clients, so no cross-node broker is
+ * needed); group events go out through {@link GroupSubscriptions}, acks through {@link SessionAcks}. Inbound frames
+ * of a session are handled in the order they arrive; a session's group events leave in seq order. Sizes and the
+ * slow-consumer cut-off come from {@link PushProperties}.
  */
 @Configuration
 @EnableConfigurationProperties(PushProperties.class)
@@ -100,7 +100,7 @@ class PushConfiguration implements WebSocketMessageBrokerConfigurer {
                 .setSelectorHeaderName(null);
         registry.setApplicationDestinationPrefixes("/app");
         registry.setUserDestinationPrefix("/user");
-        // acks, errors and typing notices carry no order; group events are ordered by SessionOutboxes
+        // errors and typing notices carry no order; group events and acks are queued per session by SessionOutboxes
     }
 
     @Override

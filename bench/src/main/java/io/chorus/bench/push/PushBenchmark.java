@@ -91,15 +91,44 @@ public final class PushBenchmark {
     private volatile Window window;
 
     private PushBenchmark(String[] args) {
-        connections = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-        groups = args.length > 1 ? Integer.parseInt(args[1]) : 100;
-        rate = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
-        measured = Duration.ofSeconds(args.length > 3 ? Integer.parseInt(args[3]) : 30);
-        heapConnections = args.length > 4 ? Integer.parseInt(args[4]) : 5000;
+        connections = argument(args, 0, "connections", 1000);
+        groups = argument(args, 1, "groups", 100);
+        rate = argument(args, 2, "rate", 2000);
+        measured = Duration.ofSeconds(argument(args, 3, "seconds", 30));
+        heapConnections = argument(args, 4, "heapConnections", 5000);
+        if (groups > connections) {
+            throw new IllegalArgumentException("groups (" + groups + ") must not exceed connections (" + connections
+                    + "): a group needs a subscriber");
+        }
+    }
+
+    private static int argument(String[] args, int index, String name, int absent) {
+        if (args.length <= index) {
+            return absent;
+        }
+        try {
+            int value = Integer.parseInt(args[index].trim());
+            if (value >= 1) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new IllegalArgumentException(name + " must be a whole number, 1 or more; got '" + args[index] + "'");
     }
 
     public static void main(String[] args) throws Exception {
-        new PushBenchmark(args).run();
+        PushBenchmark benchmark;
+        try {
+            benchmark = new PushBenchmark(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println("usage: bench/push-benchmark.sh [connections=1000] [groups=100] [rate=2000] [seconds=30]"
+                    + " [heapConnections=5000]");
+            System.exit(2);
+            return;
+        }
+        benchmark.run();
         System.exit(0);
     }
 
