@@ -278,45 +278,20 @@ final class LeanConnections implements AutoCloseable {
             writeFrame(WebSocketFrames.PONG, body);
         }
 
-        /** A whole text message: each MESSAGE's id goes to the consumer; other text (CONNECTED) is kept. */
+        /** A whole STOMP frame: a MESSAGE's id goes to the consumer; before SUBSCRIBE, the text is kept. */
         @Override
         public void text(ByteBuffer buffer, int from, int length) {
-            if (!eachMessageId(buffer, from, length, onMessage)) {
+            if (startsWith(buffer, from, length, "MESSAGE")) {
+                long id = idIn(buffer, from, length);
+                if (id >= 0) {
+                    onMessage.accept(id);
+                }
+            } else {
                 byte[] bytes = new byte[length];
                 buffer.get(from, bytes);
                 lastText = new String(bytes, StandardCharsets.UTF_8);
             }
         }
-    }
-
-    /**
-     * Hands the id of each MESSAGE frame in a WebSocket text message to {@code consumer}. One message may hold several
-     * STOMP frames, each ending with a NUL (a server may write a backlog in one go; the bodies here are JSON, which has
-     * no raw NUL). False when it holds no MESSAGE frame.
-     */
-    static boolean eachMessageId(ByteBuffer buffer, int from, int length, LongConsumer consumer) {
-        int end = from + length;
-        int start = from;
-        boolean any = false;
-        while (start < end) {
-            // heart-beat end-of-lines may come before a frame
-            while (start < end && (buffer.get(start) == '\n' || buffer.get(start) == '\r')) {
-                start++;
-            }
-            int nul = start;
-            while (nul < end && buffer.get(nul) != 0) {
-                nul++;
-            }
-            if (nul > start && startsWith(buffer, start, nul - start, "MESSAGE")) {
-                any = true;
-                long id = idIn(buffer, start, nul - start);
-                if (id >= 0) {
-                    consumer.accept(id);
-                }
-            }
-            start = nul + 1;
-        }
-        return any;
     }
 
     private static boolean startsWith(ByteBuffer buffer, int from, int length, String prefix) {
