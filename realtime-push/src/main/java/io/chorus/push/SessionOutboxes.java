@@ -3,8 +3,6 @@ package io.chorus.push;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -29,22 +27,13 @@ import org.springframework.web.socket.handler.SessionLimitExceededException;
 /**
  * The frames Chorus itself sends to a session (group events, acks, resyncs, ERROR frames), one queue per session, written
  * by one sender at a time, so that a session's frames leave in the order they were queued and a slow session holds
- * up only itself. Live events never wait; a catch-up waits for room in the queue instead of flooding it. Frames that
- * queued up while a write was under way leave together in the next write: a session behind costs one system call per
- * write, not one per frame, so a busy node catches up instead of falling further behind. A session is cut off, with
- * the reason logged, when its queue holds more than the buffer limit or a write to it has taken longer than the send
- * time limit; it may reconnect and resume from its last seq.
+ * up only itself. Live events never wait; a catch-up waits for room in the queue instead of flooding it. A session is cut off, with the reason logged, when its queue holds more than the buffer limit or a
+ * write to it has taken longer than the send time limit; it may reconnect and resume from its last seq.
  */
 @Component
 class SessionOutboxes implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(SessionOutboxes.class);
-
-    /**
-     * At most this much of a session's queued frames goes out in one WebSocket message: well within what clients take
-     * in one message (Spring's STOMP client 64 KB), and within a socket's send buffer.
-     */
-    static final int COALESCE_BYTES = 16 * 1024;
 
     private final ObjectProvider<WebSocketHandler> stompHandler;
     private final long bufferLimit;
@@ -215,7 +204,6 @@ class SessionOutboxes implements DisposableBean {
         }
 
         private void drain() {
-            List<Queued> encoded = new ArrayList<>();
             while (true) {
                 Queued frame;
                 synchronized (this) {
@@ -225,17 +213,6 @@ class SessionOutboxes implements DisposableBean {
                         return;
                     }
                     long size = frame.size();
-                    if (frame.frame() != null) {
-                        // encoded frames waiting behind it leave with it, in one WebSocket message and one write
-                        encoded.add(frame);
-                        while (queue.peek() != null
-                                && queue.peek().frame() != null
-                                && size + queue.peek().size() <= COALESCE_BYTES) {
-                            Queued next = queue.poll();
-                            encoded.add(next);
-                            size += next.size();
-                        }
-                    }
                     queuedBytes -= size;
                     totalQueued.addAndGet(-size);
                     notifyAll();
@@ -243,7 +220,7 @@ class SessionOutboxes implements DisposableBean {
                 writeStartedAt = System.nanoTime();
                 try {
                     if (frame.frame() != null) {
-                        write(encoded);
+                        write(frame);
                     } else {
                         handler().handleMessage(frame.message());
                     }
@@ -252,18 +229,16 @@ class SessionOutboxes implements DisposableBean {
                     log.debug("sending to session {} failed", sessionId, e);
                 } finally {
                     writeStartedAt = 0;
-                    encoded.clear();
                 }
             }
         }
 
         /**
-         * Encoded frames, in order, as one text message through the session Spring writes to (STOMP frames end with a
-         * NUL, so a client's STOMP parser reads several from one WebSocket message: stompjs and Spring's client do);
-         * a failed write ends the session, as there. Only the one sender draining the outbox calls it, so the writer
-         * needs no lock; it is kept rather than looked up in the map of a thousand sessions for every write.
+         * An encoded event frame, through the session Spring writes to; a failed write ends the session, as there.
+         * Only the one sender draining the outbox calls it, so the writer needs no lock; it is kept rather than looked
+         * up in the map of a thousand sessions for every frame.
          */
-        private void write(List<Queued> frames) {
+        private void write(Queued frame) {
             if (writer == null) {
                 writer = writers.get(sessionId);
                 if (writer == null) {
@@ -271,12 +246,10 @@ class SessionOutboxes implements DisposableBean {
                 }
             }
             try {
-                // a text message of the frames' bytes: its length is known without encoding the text again
-                writer.sendMessage(new TextMessage(joined(frames)));
-                for (Queued frame : frames) {
-                    if (frame.groupEvent()) {
-                        metrics.delivered(frame.eventTimeMillis());
-                    }
+                // a text message of the frame's bytes: its length is known without encoding the text again
+                writer.sendMessage(new TextMessage(frame.frame()));
+                if (frame.groupEvent()) {
+                    metrics.delivered(frame.eventTimeMillis());
                 }
             } catch (SessionLimitExceededException e) {
                 discard();
@@ -319,23 +292,6 @@ class SessionOutboxes implements DisposableBean {
             long started = writeStartedAt;
             return started != 0 && now - started > sendTimeLimitNanos;
         }
-    }
-
-    private static byte[] joined(List<Queued> frames) {
-        if (frames.size() == 1) {
-            return frames.get(0).frame();
-        }
-        int length = 0;
-        for (Queued frame : frames) {
-            length += frame.frame().length;
-        }
-        byte[] joined = new byte[length];
-        int at = 0;
-        for (Queued frame : frames) {
-            System.arraycopy(frame.frame(), 0, joined, at, frame.frame().length);
-            at += frame.frame().length;
-        }
-        return joined;
     }
 
     private void cutOffStuckWrites() {
