@@ -6,11 +6,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A group event's STOMP MESSAGE frame, encoded once for all of a node's subscribers of the group: only the {@code
  * subscription} and {@code message-id} headers differ between them. An ack's frame is encoded the same way ({@link
- * #userQueueMessage}). Spring's path (a message with its own headers
- * per subscriber, wrapped in a STOMP header accessor and encoded by the {@code StompEncoder}) copied the headers
- * twice and encoded the frame again for every subscriber: a quarter of all the push node's allocation under load
- * (bench/push-benchmark.sh, JFR), and so much of its garbage collection. The text is the same as Spring's:
- * STOMP 1.2 header escaping, {@code content-length} in bytes, a NUL after the body.
+ * #userQueueMessage}). Spring's path (a message with its own headers per subscriber, wrapped in a STOMP header
+ * accessor and encoded by the {@code StompEncoder}) copied the headers twice and encoded the frame again for every
+ * subscriber: a quarter of all the push node's allocation under load (bench/push-benchmark.sh, JFR), and so much of
+ * its garbage collection. The text is the same as Spring's: STOMP 1.2 header escaping, {@code content-length} in
+ * bytes, a NUL after the body.
  *
  * <p>It is built as UTF-8 bytes, not as a string: Spring's {@code TextMessage} of a string encodes the whole frame to
  * learn its length, and the session decorator asks for that length twice per frame (queued, then sent), so that a

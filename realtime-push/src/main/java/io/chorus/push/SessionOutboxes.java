@@ -25,10 +25,11 @@ import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.SessionLimitExceededException;
 
 /**
- * The frames Chorus itself sends to a session (group events, acks, resyncs, ERROR frames), one queue per session, written
- * by one sender at a time, so that a session's frames leave in the order they were queued and a slow session holds
- * up only itself. Live events never wait; a catch-up waits for room in the queue instead of flooding it. A session is cut off, with the reason logged, when its queue holds more than the buffer limit or a
- * write to it has taken longer than the send time limit; it may reconnect and resume from its last seq.
+ * The frames Chorus itself sends to a session (group events, acks, resyncs, ERROR frames), one queue per session,
+ * written by one sender at a time, so that a session's frames leave in the order they were queued and a slow session
+ * holds up only itself. Live events never wait; a catch-up waits for room in the queue instead of flooding it. A
+ * session is cut off, with the reason logged, when its queue holds more than the buffer limit or a write to it has
+ * taken longer than the send time limit; it may reconnect and resume from its last seq.
  */
 @Component
 class SessionOutboxes implements DisposableBean {
