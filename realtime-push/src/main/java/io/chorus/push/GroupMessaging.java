@@ -21,7 +21,6 @@ import org.axonframework.modelling.command.AggregateNotFoundException;
 import org.axonframework.modelling.command.ConcurrencyException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.messaging.MessageHeaders;
 import org.springframework.messaging.converter.MessageConversionException;
 import org.springframework.messaging.handler.annotation.DestinationVariable;
 import org.springframework.messaging.handler.annotation.Header;
@@ -29,7 +28,6 @@ import org.springframework.messaging.handler.annotation.MessageExceptionHandler;
 import org.springframework.messaging.handler.annotation.MessageMapping;
 import org.springframework.messaging.handler.annotation.Payload;
 import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
-import org.springframework.messaging.simp.SimpMessageType;
 import org.springframework.messaging.simp.SimpMessagingTemplate;
 import org.springframework.stereotype.Controller;
 
@@ -76,14 +74,14 @@ class GroupMessaging {
             @Header(SimpMessageHeaderAccessor.SESSION_ID_HEADER) String sessionId) {
         String clientMessageId = frame.clientMessageId();
         if (!Identifiers.isGroupId(groupId)) {
-            ack(sessionId, error(clientMessageId, 400, "groupId: " + Identifiers.GROUP_ID_RULE));
+            acks.send(sessionId, error(clientMessageId, 400, "groupId: " + Identifiers.GROUP_ID_RULE));
             return;
         }
         Optional<Duration> wait = rateLimiter.acquire(user.getName());
         if (wait.isPresent()) {
             Map<String, Object> ack = error(clientMessageId, 429, new RateLimitedException(wait.get()).getMessage());
             ack.put("retryAfter", RateLimitedException.retryAfterSeconds(wait.get()));
-            ack(sessionId, ack);
+            acks.send(sessionId, ack);
             return;
         }
         SendMessageCommand command = new SendMessageCommand(
@@ -99,9 +97,9 @@ class GroupMessaging {
                 Map<String, Object> ack = new LinkedHashMap<>();
                 ack.put("clientMessageId", clientMessageId);
                 ack.put("seq", receipt.seq());
-                ack(sessionId, ack);
+                acks.send(sessionId, ack);
             } else {
-                ack(sessionId, rejected(clientMessageId, failure));
+                acks.send(sessionId, rejected(clientMessageId, failure));
             }
         });
     }
@@ -131,7 +129,7 @@ class GroupMessaging {
     @MessageExceptionHandler(MessageConversionException.class)
     void unreadable(
             MessageConversionException e, @Header(SimpMessageHeaderAccessor.SESSION_ID_HEADER) String sessionId) {
-        ack(sessionId, error(null, 400, "body: must be JSON {\"clientMessageId\",\"text\",\"replyToSeq\"?}"));
+        acks.send(sessionId, error(null, 400, "body: must be JSON {\"clientMessageId\",\"text\",\"replyToSeq\"?}"));
     }
 
     private Map<String, Object> rejected(String clientMessageId, Throwable failure) {
@@ -161,17 +159,5 @@ class GroupMessaging {
         ack.put("clientMessageId", clientMessageId);
         ack.put("error", Map.of("status", status, "detail", detail));
         return ack;
-    }
-
-    /** To the sending session only, not to every session of the user. */
-    private void ack(String sessionId, Map<String, Object> ack) {
-        acks.send(sessionId, ack);
-    }
-
-    static MessageHeaders sessionHeaders(String sessionId) {
-        SimpMessageHeaderAccessor headers = SimpMessageHeaderAccessor.create(SimpMessageType.MESSAGE);
-        headers.setSessionId(sessionId);
-        headers.setLeaveMutable(true);
-        return headers.getMessageHeaders();
     }
 }

@@ -356,9 +356,12 @@ class GroupSubscriptions implements DisposableBean {
         });
     }
 
+    /** To the one session, not to every session of the user. */
     private void sendError(String sessionId, String userId, String reason) {
-        messaging.convertAndSendToUser(
-                userId, "/queue/errors", Map.of("error", reason), GroupMessaging.sessionHeaders(sessionId));
+        SimpMessageHeaderAccessor headers = SimpMessageHeaderAccessor.create(SimpMessageType.MESSAGE);
+        headers.setSessionId(sessionId);
+        headers.setLeaveMutable(true);
+        messaging.convertAndSendToUser(userId, "/queue/errors", Map.of("error", reason), headers.getMessageHeaders());
     }
 
     /** Answers a refused frame: an ERROR frame with the reason, after which Spring closes the connection. */
