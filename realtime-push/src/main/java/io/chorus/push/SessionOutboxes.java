@@ -163,7 +163,7 @@ class SessionOutboxes implements DisposableBean {
         private long queuedBytes;
         private boolean sending;
         private boolean discarded;
-        /** The session as Spring's STOMP handler writes to it, looked up at the first event frame. */
+        /** The session as Spring's STOMP handler writes to it, looked up at the first encoded frame. */
         private WebSocketSession writer;
         /** When the write in progress began, or 0. */
         private volatile long writeStartedAt;
@@ -235,9 +235,9 @@ class SessionOutboxes implements DisposableBean {
         }
 
         /**
-         * An encoded event frame, through the session Spring writes to; a failed write ends the session, as there.
-         * Only the one sender draining the outbox calls it, so the writer needs no lock; it is kept rather than looked
-         * up in the map of a thousand sessions for every frame.
+         * An encoded frame (an event's or an ack's), through the session Spring writes to; a failed write ends the
+         * session, as there. Only the one sender draining the outbox calls it, so the writer needs no lock; it is kept
+         * rather than looked up in the map of a thousand sessions for every frame.
          */
         private void write(Queued frame) {
             if (writer == null) {
