@@ -143,7 +143,8 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
         CommitOrderToken after =
                 lastToken == null ? CommitOrderToken.TAIL : (CommitOrderToken) WrappedToken.unwrapLowerBound(lastToken);
         Batch batch = fetchBatch(after, batchSize, HORIZON);
-        if (!batch.heldBack()) {
+        if (!batch.events().isEmpty() || !batch.heldBack()) {
+            // events before a hold go first; the reader asks again at once for what follows them
             return batch.events();
         }
         // most of what holds events back is read-model transactions: look again at once without them
