@@ -44,8 +44,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * marks them and refuses them appends ({@code V6__read_model_transactions_hold_no_events_back.sql}), so a reader that
  * finds nothing but held-back events looks again at once, leaving marked transactions out. For the others (a
  * concurrent append) it looks again after 1 ms, then 2, 4, … up to 16 ms apart, for up to {@code heldBackWait}, so a
- * short one costs a reader milliseconds, not a polling interval. A transaction that stays open longer holds the stream back until it
- * ends; nothing is skipped.
+ * short one costs a reader milliseconds, not a polling interval. A transaction that stays open longer holds the
+ * stream back until it ends; nothing is skipped.
  *
  * <p>Appends, loading an aggregate, snapshots and the Jackson-serialized payloads are the JDBC engine's own.
  */
