@@ -142,7 +142,8 @@ class CommitOrderedReadsIT {
                 .until(() -> payloads(engine, head).containsAll(appended));
     }
 
-    private static List<Object> payloads(CommitOrderedEventStorageEngine engine, TrackingToken after) {
+    /** The payloads of the stream after {@code after}, read once through {@code engine}. */
+    static List<Object> payloads(CommitOrderedEventStorageEngine engine, TrackingToken after) {
         return engine.readEvents(after, false)
                 .<Object>map(TrackedEventMessage::getPayload)
                 .toList();

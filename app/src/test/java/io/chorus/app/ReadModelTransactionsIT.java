@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.eventhandling.GenericDomainEventMessage;
-import org.axonframework.eventhandling.TrackedEventMessage;
 import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.serialization.Serializer;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,7 +73,7 @@ class ReadModelTransactionsIT {
             String event = appendInItsOwnTransaction();
 
             // when
-            List<Object> read = payloads(head);
+            List<Object> read = CommitOrderedReadsIT.payloads(engine, head);
 
             // then the event comes at once: no wait behind the projection's transaction
             assertThat(read).containsExactly(event);
@@ -127,10 +126,10 @@ class ReadModelTransactionsIT {
             String younger = appendInItsOwnTransaction();
 
             // when
-            List<Object> whileOpen = payloads(head);
+            List<Object> whileOpen = CommitOrderedReadsIT.payloads(engine, head);
             commit.countDown();
             older.get(10, TimeUnit.SECONDS);
-            List<Object> afterwards = payloads(head);
+            List<Object> afterwards = CommitOrderedReadsIT.payloads(engine, head);
 
             // then the younger event waited behind the older transaction, and then both came, the older one first
             assertThat(whileOpen).isEmpty();
@@ -163,12 +162,6 @@ class ReadModelTransactionsIT {
             resultSet.next();
             return resultSet.getString(1);
         }
-    }
-
-    private List<Object> payloads(TrackingToken after) {
-        return engine.readEvents(after, false)
-                .<Object>map(TrackedEventMessage::getPayload)
-                .toList();
     }
 
     private static void await(CountDownLatch latch) {
