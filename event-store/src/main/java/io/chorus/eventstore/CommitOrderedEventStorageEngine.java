@@ -2,6 +2,7 @@ package io.chorus.eventstore;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -17,9 +18,12 @@ import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.axonframework.common.DateTimeUtils;
 import org.axonframework.common.jdbc.JdbcUtils;
 import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.eventhandling.DomainEventData;
 import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventhandling.GenericDomainEventEntry;
 import org.axonframework.eventhandling.TrackedDomainEventData;
 import org.axonframework.eventhandling.TrackedEventData;
 import org.axonframework.eventhandling.TrackingToken;
@@ -47,7 +51,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * short one costs a reader milliseconds, not a polling interval. A transaction that stays open longer holds the
  * stream back until it ends; nothing is skipped.
  *
- * <p>Appends, loading an aggregate, snapshots and the Jackson-serialized payloads are the JDBC engine's own.
+ * <p>Appends, loading an aggregate, snapshots and the Jackson-serialized payloads are the JDBC engine's own; an
+ * event's {@code time_stamp} is read by {@link IsoInstants} when it is in the form Axon writes.
  */
 public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
 
@@ -303,6 +308,60 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
             return createHeadToken();
         }
         return new CommitOrderToken(first.txId(), first.globalIndex() - 1);
+    }
+
+    /** As the JDBC engine reads an event, with its time stamp read without a {@code DateTimeFormatter}. */
+    @Override
+    protected DomainEventData<?> getDomainEventData(ResultSet resultSet) throws SQLException {
+        Object timestamp = readTimeStamp(resultSet, schema().timestampColumn());
+        if (!(timestamp instanceof String text)) {
+            return super.getDomainEventData(resultSet);
+        }
+        return new IsoTimestampEntry<>(
+                resultSet.getString(schema().typeColumn()),
+                resultSet.getString(schema().aggregateIdentifierColumn()),
+                resultSet.getLong(schema().sequenceNumberColumn()),
+                resultSet.getString(schema().eventIdentifierColumn()),
+                text,
+                resultSet.getString(schema().payloadTypeColumn()),
+                resultSet.getString(schema().payloadRevisionColumn()),
+                readPayload(resultSet, schema().payloadColumn()),
+                readPayload(resultSet, schema().metaDataColumn()));
+    }
+
+    /** Axon's entry, its time stamp read by {@link IsoInstants} and, in any other form, by Axon. */
+    static final class IsoTimestampEntry<T> extends GenericDomainEventEntry<T> {
+
+        private final String timestamp;
+
+        IsoTimestampEntry(
+                String type,
+                String aggregateIdentifier,
+                long sequenceNumber,
+                String eventIdentifier,
+                String timestamp,
+                String payloadType,
+                String payloadRevision,
+                T payload,
+                T metaData) {
+            super(
+                    type,
+                    aggregateIdentifier,
+                    sequenceNumber,
+                    eventIdentifier,
+                    timestamp,
+                    payloadType,
+                    payloadRevision,
+                    payload,
+                    metaData);
+            this.timestamp = timestamp;
+        }
+
+        @Override
+        public Instant getTimestamp() {
+            Instant fast = IsoInstants.parseOrNull(timestamp);
+            return fast != null ? fast : DateTimeUtils.parseInstant(timestamp);
+        }
     }
 
     private TransactionManager transactionManager() {
