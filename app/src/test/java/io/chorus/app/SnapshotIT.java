@@ -3,22 +3,29 @@ package io.chorus.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chorus.api.group.CreateGroupCommand;
 import io.chorus.api.group.Visibility;
 import io.chorus.api.message.SendMessageCommand;
 import io.chorus.api.message.SendReceiptView;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.common.caching.Cache;
+import org.axonframework.spring.eventsourcing.SpringAggregateSnapshotter;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.TestPropertySource;
 
-/** Snapshots are taken as a group grows and a group loaded from one decides exactly as before. */
+/**
+ * Snapshots are taken as a group grows, from the state the command side holds, equal to one replayed from the group's
+ * events; and a group loaded from one decides exactly as before.
+ */
 @ChorusIT
 @TestPropertySource(properties = "chorus.commands.snapshot-threshold=25")
 class SnapshotIT {
@@ -32,6 +39,87 @@ class SnapshotIT {
     @Autowired
     @Qualifier("groupCache")
     Cache groupCache;
+
+    @Autowired
+    SpringAggregateSnapshotter replayingSnapshotter;
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Test
+    void aSnapshotIsTheHeldStateOfTheGroupAndEqualsOneReplayedFromItsEvents() throws Exception {
+        // given a group whose 25th event (sequence number 24) crosses the snapshot threshold, and no event after it
+        double heldBefore = snapshots("held");
+        double replayedBefore = snapshots("replayed");
+        String group = "held-" + UUID.randomUUID().toString().substring(0, 8);
+        gateway.sendAndWait(new CreateGroupCommand(group, "Held", Visibility.OPEN, "alice", Instant.now()));
+        for (int i = 0; i < 24; i++) {
+            gateway.sendAndWait(new SendMessageCommand(group, "alice", "m-" + i, "text " + i, null, Instant.now()));
+        }
+
+        // when the snapshot is stored
+        await().atMost(Duration.ofSeconds(10)).until(() -> snapshotAt(group, 24) != null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> snapshots("held") > heldBefore);
+        String held = snapshotAt(group, 24);
+        String heldType = snapshotType(group);
+
+        // then it came from the held state, and Axon's snapshotter, replaying the group's events, takes the same one
+        assertThat(snapshots("replayed")).isEqualTo(replayedBefore);
+        jdbc.update("delete from snapshot_event_entry where aggregate_identifier = ?", group);
+        replayingSnapshotter.scheduleSnapshot(Class.forName("io.chorus.command.group.GroupAggregate"), group);
+        await().atMost(Duration.ofSeconds(10)).until(() -> snapshotAt(group, 24) != null);
+        ObjectMapper json = new ObjectMapper();
+        assertThat(json.readTree(snapshotAt(group, 24))).isEqualTo(json.readTree(held));
+        assertThat(snapshotType(group)).isEqualTo(heldType).isNotBlank();
+        assertThat(held).contains("\"members\"", "\"recentSends\"", "m-23\"");
+
+        // and once the group is loaded from that snapshot, its trigger asks while a command prepares its commit, and
+        // that snapshot too is the held state: a group loaded from it decides as before
+        groupCache.removeAll();
+        for (int i = 24; i < 54; i++) {
+            gateway.sendAndWait(new SendMessageCommand(group, "alice", "m-" + i, "text " + i, null, Instant.now()));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> snapshots("held") > heldBefore + 1);
+        assertThat(snapshots("replayed")).isEqualTo(replayedBefore);
+        assertThat(jdbc.queryForObject(
+                        "select max(sequence_number) from snapshot_event_entry where aggregate_identifier = ?",
+                        Long.class,
+                        group))
+                .isGreaterThan(24);
+        groupCache.removeAll();
+        assertThat(gateway.<SendReceiptView>sendAndWait(
+                                new SendMessageCommand(group, "alice", "m-1", "text 1", null, Instant.now()))
+                        .seq())
+                .isEqualTo(3);
+        assertThat(gateway.<SendReceiptView>sendAndWait(
+                                new SendMessageCommand(group, "alice", "m-54", "text 54", null, Instant.now()))
+                        .seq())
+                .isEqualTo(56);
+    }
+
+    private double snapshots(String source) {
+        Counter counter = meters.find("chorus.snapshots").tag("source", source).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private String snapshotType(String group) {
+        return jdbc.queryForObject(
+                "select type from snapshot_event_entry where aggregate_identifier = ?", String.class, group);
+    }
+
+    /** The payload of the group's snapshot at {@code sequenceNumber}, or null. */
+    private String snapshotAt(String group, long sequenceNumber) {
+        return jdbc
+                .query(
+                        "select convert_from(payload, 'UTF8') from snapshot_event_entry"
+                                + " where aggregate_identifier = ? and sequence_number = ?",
+                        (row, i) -> row.getString(1),
+                        group,
+                        sequenceNumber)
+                .stream()
+                .findFirst()
+                .orElse(null);
+    }
 
     @Test
     void groupLoadedFromASnapshotKeepsMembersSeqAndRecentSends() {

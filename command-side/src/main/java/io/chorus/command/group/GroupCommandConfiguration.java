@@ -1,5 +1,7 @@
 package io.chorus.command.group;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,7 +22,9 @@ import org.axonframework.messaging.annotation.HandlerDefinition;
 import org.axonframework.messaging.annotation.ParameterResolverFactory;
 import org.axonframework.messaging.interceptors.CorrelationDataInterceptor;
 import org.axonframework.modelling.command.CommandTargetResolver;
+import org.axonframework.serialization.Serializer;
 import org.axonframework.spring.eventsourcing.SpringAggregateSnapshotter;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -46,7 +50,10 @@ public class GroupCommandConfiguration {
         });
     }
 
-    /** Snapshots are taken after the command's commit on a thread of their own, never on the command thread. */
+    /**
+     * Axon's snapshotter, which replays a group's events since its last snapshot on a thread of its own; used when
+     * the held state cannot be (see {@link HeldStateSnapshotter}).
+     */
     @Bean
     SpringAggregateSnapshotter groupSnapshotter(
             Configuration axon,
@@ -65,10 +72,33 @@ public class GroupCommandConfiguration {
                 .build();
     }
 
+    /**
+     * A snapshot every {@code snapshotThreshold} events of a group, from the state the command side holds; it is
+     * serialized after the command's commit on the command thread and stored on the snapshot thread.
+     */
     @Bean
     SnapshotTriggerDefinition groupSnapshotTrigger(
-            SpringAggregateSnapshotter groupSnapshotter, CommandSideProperties properties) {
-        return new EventCountSnapshotTriggerDefinition(groupSnapshotter, properties.snapshotThreshold());
+            SpringAggregateSnapshotter groupSnapshotter,
+            Cache groupCache,
+            EventStore eventStore,
+            Serializer serializer,
+            TransactionManager transactionManager,
+            ExecutorService snapshotExecutor,
+            ParameterResolverFactory parameterResolverFactory,
+            HandlerDefinition handlerDefinition,
+            ObjectProvider<MeterRegistry> meters,
+            CommandSideProperties properties) {
+        HeldStateSnapshotter snapshotter = new HeldStateSnapshotter(
+                groupSnapshotter,
+                groupCache,
+                eventStore,
+                serializer,
+                transactionManager,
+                snapshotExecutor,
+                parameterResolverFactory,
+                handlerDefinition,
+                meters.getIfAvailable(SimpleMeterRegistry::new));
+        return new EventCountSnapshotTriggerDefinition(snapshotter, properties.snapshotThreshold());
     }
 
     @Bean
