@@ -29,16 +29,18 @@ import org.slf4j.LoggerFactory;
  * last snapshot back from the store and applying them again, as Axon's {@code AggregateSnapshotter} does.
  *
  * <p>That replay cost every event a second read and deserialization: at 2,000 messages/s over 100 groups it was
- * 4.5% of the node's CPU (async-profiler) and, in PostgreSQL, the second most expensive statement
+ * 4.5% of the JVM's CPU samples (async-profiler) and, in PostgreSQL, the second most expensive statement
  * ({@code pg_stat_statements}: 2,000 rows per snapshot).
  *
  * <p>Axon's trigger asks for a snapshot while the command that crossed the threshold prepares its commit (or, for a
  * group created in this process, at the command's clean-up). This snapshotter then waits for the commit and, still
  * on the command's thread and under the group's lock (released at the end of the unit of work's clean-up), serializes
  * the group as the cache holds it: the state right after that command's events, at their sequence number. The
- * snapshot is stored on the snapshot thread. When there is no committed command (a group whose load from its events
- * crossed the threshold outside one, a rolled back one), or the cache no longer holds the group, the replaying
- * snapshotter takes the snapshot as before. A snapshot that fails to store loses nothing: a load reads the events.
+ * snapshot is stored on the snapshot thread. The serialization is what the command (and its group's next ones)
+ * waits for: about 6 ms for a group with 2,000 recent sends on the 2-core build machine. When there is no committed
+ * command (a group whose load from its events crossed the threshold outside one, a rolled back one), or the cache
+ * no longer holds the group, the replaying snapshotter takes the snapshot as before. A snapshot that fails to store
+ * loses nothing: a load reads the events.
  */
 final class HeldStateSnapshotter implements Snapshotter {
 
