@@ -96,7 +96,8 @@ final class HeldStateSnapshotter implements Snapshotter {
             CurrentUnitOfWork.get().afterCommit(unitOfWork -> fromHeldState(aggregateType, aggregateIdentifier));
         } else if (phase == UnitOfWork.Phase.CLEANUP && !CurrentUnitOfWork.get().isRolledBack()) {
             // a group created in this process, whose trigger asks at clean-up: clean-up handlers run in reverse
-            // order, and this one was registered after the lock's release (at the group's load or creation)
+            // order of registration, and the one that releases the group's lock was registered first (at the
+            // group's load or creation), so the lock is still held here
             fromHeldState(aggregateType, aggregateIdentifier);
         } else {
             replay(aggregateType, aggregateIdentifier);
