@@ -80,12 +80,7 @@ class SnapshotIT {
             gateway.sendAndWait(new SendMessageCommand(group, "alice", "m-" + i, "text " + i, null, Instant.now()));
         }
         // (this group's second snapshot is what is awaited: the other test's snapshots may still be stored meanwhile)
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> jdbc.queryForObject(
-                                "select max(sequence_number) from snapshot_event_entry where aggregate_identifier = ?",
-                                Long.class,
-                                group)
-                        > 24);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lastSnapshotSeq(group), last -> last > 24);
         await().atMost(Duration.ofSeconds(10)).until(() -> snapshots("held") >= heldBefore + 2);
         assertThat(snapshots("replayed")).isEqualTo(replayedBefore);
         groupCache.removeAll();
@@ -102,6 +97,14 @@ class SnapshotIT {
     private double snapshots(String source) {
         Counter counter = meters.find("chorus.snapshots").tag("source", source).counter();
         return counter == null ? 0 : counter.count();
+    }
+
+    /** The sequence number of the group's latest snapshot, -1 when it has none. */
+    private long lastSnapshotSeq(String group) {
+        return jdbc.queryForObject(
+                "select coalesce(max(sequence_number), -1) from snapshot_event_entry where aggregate_identifier = ?",
+                Long.class,
+                group);
     }
 
     private String snapshotType(String group) {
@@ -131,14 +134,7 @@ class SnapshotIT {
         for (int i = 0; i < 60; i++) {
             gateway.sendAndWait(new SendMessageCommand(group, "alice", "m-" + i, "text " + i, null, Instant.now()));
         }
-        await().atMost(Duration.ofSeconds(10))
-                .until(
-                        () -> jdbc.queryForObject(
-                                "select coalesce(max(sequence_number), -1) from snapshot_event_entry"
-                                        + " where aggregate_identifier = ?",
-                                Long.class,
-                                group),
-                        last -> last >= 24);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lastSnapshotSeq(group), last -> last >= 24);
         String snapshot = jdbc.queryForObject(
                 "select convert_from(payload, 'UTF8') from snapshot_event_entry where aggregate_identifier = ?"
                         + " order by sequence_number desc limit 1",
