@@ -73,6 +73,14 @@ public final class PushBenchmark {
     private static final boolean LATENCY_ONLY = Boolean.parseBoolean(System.getenv("PUSH_BENCH_LATENCY_ONLY"));
 
     /**
+     * PUSH_BENCH_FAN_OUT_ONLY=&lt;messages/s&gt;: only the fan-out at that rate to the large groups, Chorus's and then
+     * the bare broker's, with the latency run's warm-up and length (to profile both push paths at one load; the report
+     * needs the whole run).
+     */
+    private static final int FAN_OUT_ONLY =
+            Integer.parseInt(System.getenv().getOrDefault("PUSH_BENCH_FAN_OUT_ONLY", "0"));
+
+    /**
      * PUSH_BENCH_TRACE=true: after each measured window, its slowest 100 ms slices by send time, with the wall clock
      * (to set beside a server's GC log written with {@code -Xlog:gc:file=…:time}).
      */
@@ -215,7 +223,7 @@ public final class PushBenchmark {
         long heapBytes;
         try (Server server = Server.start(
                 "chorus", classpath, "io.chorus.app.ChorusApplication", chorusArgs(), "/actuator/health")) {
-            Harness harness = new Harness(server.base, true);
+            Harness harness = new Harness(server, true);
             harness.prepare(connections);
             chorus = measure(harness);
             harness.close();
@@ -224,17 +232,27 @@ public final class PushBenchmark {
             // measure printed the latency run's figures and Chorus's own share
             return;
         }
+        if (FAN_OUT_ONLY > 0) {
+            try (Server server =
+                    Server.start("bare-broker", classpath, BareBrokerApp.class.getName(), List.of(), null)) {
+                Harness harness = new Harness(server, false);
+                harness.prepare(connections);
+                measure(harness);
+                harness.close();
+            }
+            return;
+        }
         // on a fresh node, so that what the load left behind (caches, dedupe windows) does not count
         try (Server server = Server.start(
                 "chorus-heap", classpath, "io.chorus.app.ChorusApplication", chorusArgs(), "/actuator/health")) {
-            Harness harness = new Harness(server.base, true);
+            Harness harness = new Harness(server, true);
             harness.prepare(heapConnections);
             heapBytes = server.heapAfterGc();
             harness.close();
         }
         Result bare;
         try (Server server = Server.start("bare-broker", classpath, BareBrokerApp.class.getName(), List.of(), null)) {
-            Harness harness = new Harness(server.base, false);
+            Harness harness = new Harness(server, false);
             harness.prepare(connections);
             bare = measure(harness);
             harness.close();
@@ -330,8 +348,20 @@ public final class PushBenchmark {
     }
 
     private Result measure(Harness harness) throws Exception {
+        if (FAN_OUT_ONLY > 0) {
+            harness.followLargeGroups();
+            Figures fanOut = harness.phase(FAN_OUT_ONLY, WARM_UP, measured, harness.largeGroups());
+            System.out.println(fanOut.row(harness.name + " fan-out at " + FAN_OUT_ONLY + " msg/s to " + FAN_OUT_GROUPS
+                    + " groups of " + harness.largeGroups().subscribersPerGroup()));
+            System.out.println("  " + harness.lastServerCpu);
+            if (harness.chorus) {
+                System.out.println("  " + harness.lastServerSide);
+            }
+            return new Result(fanOut, harness.lastServerSide, null, null, List.of());
+        }
         Figures latency = harness.phase(rate, WARM_UP, measured, harness.groups());
         System.out.println(latency.row(harness.name + " latency run"));
+        System.out.println("  " + harness.lastServerCpu);
         if (harness.chorus) {
             System.out.println("  " + harness.lastServerSide);
         }
@@ -389,10 +419,18 @@ public final class PushBenchmark {
         /** Chorus's own times in the last measured window ({@link ServerTimes}). */
         String lastServerSide;
 
-        private String adminToken;
+        /**
+         * The server JVM's CPU in the last measured window, and its JIT compiler threads' part of it (the JIT of a
+         * server with Chorus's code was still busy a minute after the subscribers connected).
+         */
+        String lastServerCpu;
 
-        Harness(String base, boolean chorus) {
-            this.base = base;
+        private String adminToken;
+        private final ProcessCpu cpu;
+
+        Harness(Server server, boolean chorus) {
+            this.base = server.base;
+            this.cpu = new ProcessCpu(server.process.pid());
             this.chorus = chorus;
             this.name = chorus ? "Chorus" : "bare broker";
             connections = new LeanConnections(websocketUri(), this::delivered);
@@ -483,6 +521,7 @@ public final class PushBenchmark {
             long sent = 0;
             Window measuring = null;
             CompletableFuture<ServerTimes> serverBefore = null;
+            CompletableFuture<ProcessCpu.Reading> cpuBefore = null;
             int nextGroup = 0;
             while (true) {
                 long now = System.nanoTime();
@@ -492,8 +531,9 @@ public final class PushBenchmark {
                 if (measuring == null && now >= warmEnd) {
                     measuring = new Window(nextId.get(), (int) Math.min(Integer.MAX_VALUE - 8, expectedDeliveries * 2));
                     window = measuring;
-                    // off the pacer's thread
+                    // off the pacer's thread: reading them takes milliseconds
                     serverBefore = CompletableFuture.supplyAsync(this::serverTimes);
+                    cpuBefore = CompletableFuture.supplyAsync(cpu::read);
                 }
                 long due = (now - start) * perSecond / 1_000_000_000L;
                 while (sent < due) {
@@ -507,6 +547,7 @@ public final class PushBenchmark {
                 LockSupport.parkNanos(Math.min(nextDue, end) - System.nanoTime());
             }
             measuring.endId = nextId.get();
+            lastServerCpu = cpu.read().since(cpuBefore.join(), measuring.endId - measuring.firstId);
             long messages = measuring.endId - measuring.firstId;
             long expected = messages * audience.subscribersPerGroup();
             // What was sent in the window may still be on its way. A server that fell behind is still delivering
