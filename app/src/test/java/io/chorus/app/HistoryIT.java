@@ -10,6 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -164,6 +168,54 @@ class HistoryIT {
                 .isEqualTo(403);
         assertThat(api.call("GET", "/api/groups/nosuchgroup", alice, null).status())
                 .isEqualTo(404);
+    }
+
+    @Test
+    void everyGroupOfABatchReachesItsLastSeq() throws Exception {
+        // given: twelve groups whose sends interleave, so that the projection's batches hold many groups at once
+        List<String> groups = new ArrayList<>();
+        for (int g = 0; g < 12; g++) {
+            groups.add(group + "-" + g);
+            api.createOpenGroup(alice, groups.get(g), "H" + g);
+        }
+        ExecutorService senders = Executors.newFixedThreadPool(groups.size());
+        List<Future<Long>> lastSeqs = new ArrayList<>();
+
+        // when each group gets 15 sends, all groups at once
+        try {
+            for (String g : groups) {
+                lastSeqs.add(senders.submit(() -> {
+                    long seq = 0;
+                    for (int i = 0; i < 15; i++) {
+                        seq = api.post(
+                                        alice,
+                                        "/api/groups/" + g + "/messages",
+                                        Map.of("clientMessageId", "m-" + i, "text", "t" + i))
+                                .body()
+                                .get("seq")
+                                .asLong();
+                    }
+                    return seq;
+                }));
+            }
+            for (Future<Long> lastSeq : lastSeqs) {
+                lastSeq.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+
+        // then: each group's last seq is the seq of its last send, whichever batches carried its events
+        for (int g = 0; g < groups.size(); g++) {
+            String id = groups.get(g);
+            long expected = lastSeqs.get(g).get();
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> api.call("GET", "/api/groups/" + id, alice, null)
+                                    .body()
+                                    .path("lastSeq")
+                                    .asLong()
+                            == expected);
+        }
     }
 
     @Test

