@@ -43,9 +43,10 @@ import org.springframework.jdbc.datasource.DataSourceUtils;
  * by (group, seq) or (group, user): a redelivered batch leaves the rows as they were.
  *
  * <p>A batch's statements are collected and sent when its unit of work commits, consecutive ones of a kind as one
- * JDBC batch, and each group's last seq once (all the groups of the batch in one statement). When that fails, the batch's events become suspects: the processor
- * retries the batch, and each suspect's statements then run at once in a savepoint, so the failing event is found,
- * thrown from its handler and parked in the dead-letter queue for its group while the rest of the batch commits.
+ * JDBC batch, and each group's last seq once (all the groups of the batch in one statement). When that fails, the
+ * batch's events become suspects: the processor retries the batch, and each suspect's statements then run at once in
+ * a savepoint, so the failing event is found, thrown from its handler and parked in the dead-letter queue for its
+ * group while the rest of the batch commits.
  */
 class HistoryProjection implements SlotProjection {
 
