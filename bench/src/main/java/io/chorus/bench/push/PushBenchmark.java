@@ -220,7 +220,7 @@ public final class PushBenchmark {
                 connections / FAN_OUT_GROUPS);
 
         Result chorus;
-        long heapBytes;
+        long heapBytes = 0;
         try (Server server = Server.start(
                 "chorus", classpath, "io.chorus.app.ChorusApplication", chorusArgs(), "/actuator/health")) {
             Harness harness = new Harness(server, true);
@@ -232,23 +232,15 @@ public final class PushBenchmark {
             // measure printed the latency run's figures and Chorus's own share
             return;
         }
-        if (FAN_OUT_ONLY > 0) {
-            try (Server server =
-                    Server.start("bare-broker", classpath, BareBrokerApp.class.getName(), List.of(), null)) {
-                Harness harness = new Harness(server, false);
-                harness.prepare(connections);
-                measure(harness);
+        if (FAN_OUT_ONLY == 0) {
+            // on a fresh node, so that what the load left behind (caches, dedupe windows) does not count
+            try (Server server = Server.start(
+                    "chorus-heap", classpath, "io.chorus.app.ChorusApplication", chorusArgs(), "/actuator/health")) {
+                Harness harness = new Harness(server, true);
+                harness.prepare(heapConnections);
+                heapBytes = server.heapAfterGc();
                 harness.close();
             }
-            return;
-        }
-        // on a fresh node, so that what the load left behind (caches, dedupe windows) does not count
-        try (Server server = Server.start(
-                "chorus-heap", classpath, "io.chorus.app.ChorusApplication", chorusArgs(), "/actuator/health")) {
-            Harness harness = new Harness(server, true);
-            harness.prepare(heapConnections);
-            heapBytes = server.heapAfterGc();
-            harness.close();
         }
         Result bare;
         try (Server server = Server.start("bare-broker", classpath, BareBrokerApp.class.getName(), List.of(), null)) {
@@ -256,6 +248,10 @@ public final class PushBenchmark {
             harness.prepare(connections);
             bare = measure(harness);
             harness.close();
+        }
+        if (FAN_OUT_ONLY > 0) {
+            // measure printed both servers' fan-out at the one rate
+            return;
         }
 
         System.out.println();
@@ -351,20 +347,15 @@ public final class PushBenchmark {
         if (FAN_OUT_ONLY > 0) {
             harness.followLargeGroups();
             Figures fanOut = harness.phase(FAN_OUT_ONLY, WARM_UP, measured, harness.largeGroups());
-            System.out.println(fanOut.row(harness.name + " fan-out at " + FAN_OUT_ONLY + " msg/s to " + FAN_OUT_GROUPS
-                    + " groups of " + harness.largeGroups().subscribersPerGroup()));
-            System.out.println("  " + harness.lastServerCpu);
-            if (harness.chorus) {
-                System.out.println("  " + harness.lastServerSide);
-            }
+            printWindow(
+                    harness,
+                    fanOut,
+                    " fan-out at " + FAN_OUT_ONLY + " msg/s to " + FAN_OUT_GROUPS + " groups of "
+                            + harness.largeGroups().subscribersPerGroup());
             return new Result(fanOut, harness.lastServerSide, null, null, List.of());
         }
         Figures latency = harness.phase(rate, WARM_UP, measured, harness.groups());
-        System.out.println(latency.row(harness.name + " latency run"));
-        System.out.println("  " + harness.lastServerCpu);
-        if (harness.chorus) {
-            System.out.println("  " + harness.lastServerSide);
-        }
+        printWindow(harness, latency, " latency run");
         String latencyServerSide = harness.lastServerSide;
         if (LATENCY_ONLY) {
             return new Result(latency, latencyServerSide, null, null, List.of());
@@ -378,6 +369,15 @@ public final class PushBenchmark {
                 .toArray();
         Figures bestFanOut = highestStep(harness, harness.largeGroups(), fanOutRates, steps);
         return new Result(latency, latencyServerSide, bestRate, bestFanOut, steps);
+    }
+
+    /** A long window's row, the server JVM's CPU in it and, for Chorus, its own share. */
+    private static void printWindow(Harness harness, Figures figures, String what) {
+        System.out.println(figures.row(harness.name + what));
+        System.out.println("  " + harness.lastServerCpu);
+        if (harness.chorus) {
+            System.out.println("  " + harness.lastServerSide);
+        }
     }
 
     /** Raises the send rate step by step; the last step with p99 <= 100 ms and 99% delivered, or zeros. */
