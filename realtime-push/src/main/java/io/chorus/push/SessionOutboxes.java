@@ -3,6 +3,9 @@ package io.chorus.push;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -27,14 +30,24 @@ import org.springframework.web.socket.handler.SessionLimitExceededException;
 /**
  * The frames Chorus itself sends to a session (group events, acks, resyncs, ERROR frames), one queue per session,
  * written by one sender at a time, so that a session's frames leave in the order they were queued and a slow session
- * holds up only itself. Live events never wait; a catch-up waits for room in the queue instead of flooding it. A
- * session is cut off, with the reason logged, when its queue holds more than the buffer limit or a write to it has
- * taken longer than the send time limit; it may reconnect and resume from its last seq.
+ * holds up only itself; encoded frames waiting one behind another leave together in one WebSocket message
+ * ({@link #COALESCED_LIMIT}), so that a session that fell behind catches up in fewer writes. Live events never wait;
+ * a catch-up waits for room in the queue instead of flooding it. A session is cut off, with the reason logged, when
+ * its queue holds more than the buffer limit or a write to it has taken longer than the send time limit; it may
+ * reconnect and resume from its last seq.
  */
 @Component
 class SessionOutboxes implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(SessionOutboxes.class);
+
+    /**
+     * Encoded frames waiting one behind another leave in one WebSocket message of at most this many bytes (STOMP frames
+     * end with a NUL, so a client splits them as it would split a stream): one write, one system call, for a client
+     * that fell behind, instead of one per frame. Tomcat sends a text message through an 8 KiB buffer, so a larger
+     * one would go out in fragments, a write each.
+     */
+    static final int COALESCED_LIMIT = 8 * 1024;
 
     private final ObjectProvider<WebSocketHandler> stompHandler;
     private final long bufferLimit;
@@ -205,6 +218,7 @@ class SessionOutboxes implements DisposableBean {
         }
 
         private void drain() {
+            List<Queued> behind = new ArrayList<>();
             while (true) {
                 Queued frame;
                 synchronized (this) {
@@ -214,6 +228,16 @@ class SessionOutboxes implements DisposableBean {
                         return;
                     }
                     long size = frame.size();
+                    if (frame.frame() != null) {
+                        // the encoded frames queued right behind it go in the same WebSocket message
+                        Queued next;
+                        while ((next = queue.peek()) != null
+                                && next.frame() != null
+                                && size + next.frame().length <= COALESCED_LIMIT) {
+                            behind.add(queue.poll());
+                            size += next.frame().length;
+                        }
+                    }
                     queuedBytes -= size;
                     totalQueued.addAndGet(-size);
                     notifyAll();
@@ -221,7 +245,7 @@ class SessionOutboxes implements DisposableBean {
                 writeStartedAt = System.nanoTime();
                 try {
                     if (frame.frame() != null) {
-                        write(frame);
+                        write(frame, behind);
                     } else {
                         handler().handleMessage(frame.message());
                     }
@@ -239,18 +263,20 @@ class SessionOutboxes implements DisposableBean {
          * session, as there. Only the one sender draining the outbox calls it, so the writer needs no lock; it is kept
          * rather than looked up in the map of a thousand sessions for every frame.
          */
-        private void write(Queued frame) {
+        private void write(Queued frame, List<Queued> behind) {
             if (writer == null) {
                 writer = writers.get(sessionId);
                 if (writer == null) {
+                    behind.clear();
                     return;
                 }
             }
             try {
-                // a text message of the frame's bytes: its length is known without encoding the text again
-                writer.sendMessage(new TextMessage(frame.frame()));
-                if (frame.groupEvent()) {
-                    metrics.delivered(frame.eventTimeMillis());
+                // a text message of the frames' bytes: its length is known without encoding the text again
+                writer.sendMessage(new TextMessage(behind.isEmpty() ? frame.frame() : concat(frame, behind)));
+                delivered(frame, false);
+                for (Queued next : behind) {
+                    delivered(next, true);
                 }
             } catch (SessionLimitExceededException e) {
                 discard();
@@ -259,7 +285,29 @@ class SessionOutboxes implements DisposableBean {
                 log.debug("sending to session {} failed; closing it", sessionId, e);
                 discard();
                 close(sessionId, CloseStatus.PROTOCOL_ERROR);
+            } finally {
+                behind.clear();
             }
+        }
+
+        private void delivered(Queued frame, boolean coalesced) {
+            if (frame.groupEvent()) {
+                metrics.delivered(frame.eventTimeMillis(), coalesced);
+            }
+        }
+
+        private static byte[] concat(Queued first, List<Queued> behind) {
+            int length = first.frame().length;
+            for (Queued next : behind) {
+                length += next.frame().length;
+            }
+            byte[] frames = Arrays.copyOf(first.frame(), length);
+            int at = first.frame().length;
+            for (Queued next : behind) {
+                System.arraycopy(next.frame(), 0, frames, at, next.frame().length);
+                at += next.frame().length;
+            }
+            return frames;
         }
 
         /** Drops what is queued and anything offered later; true if it was not discarded already. */

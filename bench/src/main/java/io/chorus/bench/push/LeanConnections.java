@@ -178,7 +178,33 @@ final class LeanConnections implements AutoCloseable {
     }
 
     /** One connection and the frames it has read in part. */
-    private final class Connection implements WebSocketFrames.Handler {
+    /** What takes the STOMP frames of a text message. */
+    interface StompFrameHandler {
+        /** A frame without its NUL, at {@code buffer[from, from + length)}, valid only during the call. */
+        void frame(ByteBuffer buffer, int from, int length);
+    }
+
+    /**
+     * The STOMP frames of a whole text message to the handler: one or several, each ended by a NUL (a server may send
+     * frames that waited together in one message), with heart-beat newlines before them skipped.
+     */
+    static void stompFrames(ByteBuffer buffer, int from, int length, StompFrameHandler handler) {
+        int end = from + length;
+        int start = from;
+        for (int at = from; at <= end; at++) {
+            if (at == end || buffer.get(at) == 0) {
+                while (start < at && (buffer.get(start) == '\n' || buffer.get(start) == '\r')) {
+                    start++;
+                }
+                if (start < at) {
+                    handler.frame(buffer, start, at - start);
+                }
+                start = at + 1;
+            }
+        }
+    }
+
+    private final class Connection implements WebSocketFrames.Handler, StompFrameHandler {
         final SocketChannel channel;
         final WebSocketFrames frames = new WebSocketFrames(this);
 
@@ -278,9 +304,14 @@ final class LeanConnections implements AutoCloseable {
             writeFrame(WebSocketFrames.PONG, body);
         }
 
-        /** A whole STOMP frame: a MESSAGE's id goes to the consumer; before SUBSCRIBE, the text is kept. */
         @Override
         public void text(ByteBuffer buffer, int from, int length) {
+            stompFrames(buffer, from, length, this);
+        }
+
+        /** A STOMP frame: a MESSAGE's id goes to the consumer; before SUBSCRIBE, the text is kept. */
+        @Override
+        public void frame(ByteBuffer buffer, int from, int length) {
             if (startsWith(buffer, from, length, "MESSAGE")) {
                 long id = idIn(buffer, from, length);
                 if (id >= 0) {

@@ -2,6 +2,7 @@ package io.chorus.bench.push;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,13 +27,20 @@ final class ServerTimes {
     /** Chorus's chorus.jvm.allocated (all threads' heap allocation, exact; AllocationMetrics in the app). */
     static final String ALLOCATED = "chorus_jvm_allocated_bytes_total";
 
+    /** Chorus's chorus.push.deliveries (group event frames written to clients). */
+    static final String DELIVERIES = "chorus_push_deliveries_total";
+    /** Chorus's chorus.push.coalesced (those written in one WebSocket message behind another frame). */
+    static final String COALESCED = "chorus_push_coalesced_total";
+
+    private static final Set<String> COUNTERS = Set.of(CPU, ALLOCATED, DELIVERIES, COALESCED);
+
     private static final Pattern COUNTER = Pattern.compile("^(\\w+)(\\{[^}]*})?\\s+(\\S+)$");
 
     private static final Pattern BUCKET = Pattern.compile("^(\\w+)_bucket\\{.*le=\"([^\"]+)\".*}\\s+(\\S+)$");
 
     /** Cumulative bucket counts per metric: upper bound in seconds → count. */
     private final Map<String, TreeMap<Double, Double>> buckets;
-    /** {@link #CPU} and {@link #ALLOCATED}, summed over their tags. */
+    /** {@link #COUNTERS}, each summed over its tags. */
     private final Map<String, Double> counters;
 
     private ServerTimes(Map<String, TreeMap<Double, Double>> buckets, Map<String, Double> counters) {
@@ -53,7 +61,7 @@ final class ServerTimes {
                 continue;
             }
             Matcher c = COUNTER.matcher(line);
-            if (c.matches() && (c.group(1).equals(CPU) || c.group(1).equals(ALLOCATED))) {
+            if (c.matches() && COUNTERS.contains(c.group(1))) {
                 counters.merge(c.group(1), Double.parseDouble(c.group(3)), Double::sum);
             }
         }
@@ -86,14 +94,16 @@ final class ServerTimes {
         return now.isEmpty() ? 0 : now.lastEntry().getValue() - then.getOrDefault(now.lastKey(), 0.0);
     }
 
-    /** How much {@code counter} grew since {@code before}, divided by {@code messages}; NaN if not exported. */
-    double perMessageSince(ServerTimes before, String counter, long messages) {
+    /** How much {@code counter} grew since {@code before}; NaN if not exported. */
+    double growthSince(ServerTimes before, String counter) {
         Double now = counters.get(counter);
         Double then = before.counters.get(counter);
-        if (now == null || then == null || messages <= 0) {
-            return Double.NaN;
-        }
-        return (now - then) / messages;
+        return now == null || then == null ? Double.NaN : now - then;
+    }
+
+    /** How much {@code counter} grew since {@code before}, divided by {@code messages}; NaN if not exported. */
+    double perMessageSince(ServerTimes before, String counter, long messages) {
+        return messages <= 0 ? Double.NaN : growthSince(before, counter) / messages;
     }
 
     /**
@@ -106,7 +116,8 @@ final class ServerTimes {
                 "server side (histogram bucket bounds): events durable p50 <= %.1f ms, p99 <= %.1f ms; "
                         + "command -> frame written p50 <= %.1f ms, p99 <= %.1f ms; "
                         + "per message sent: JVM CPU %.3f ms, allocated %.1f KB; "
-                        + "stream held back: %.0f waits per 1,000 messages, p50 <= %.1f ms, p99 <= %.1f ms",
+                        + "stream held back: %.0f waits per 1,000 messages, p50 <= %.1f ms, p99 <= %.1f ms; "
+                        + "deliveries written behind another frame in one WebSocket message: %.1f%%",
                 percentileSince(before, APPEND, 0.5),
                 percentileSince(before, APPEND, 0.99),
                 percentileSince(before, PUSH, 0.5),
@@ -115,6 +126,7 @@ final class ServerTimes {
                 perMessageSince(before, ALLOCATED, messages) / 1024,
                 messages <= 0 ? Double.NaN : countSince(before, HELD_BACK) * 1000 / messages,
                 percentileSince(before, HELD_BACK, 0.5),
-                percentileSince(before, HELD_BACK, 0.99));
+                percentileSince(before, HELD_BACK, 0.99),
+                100 * growthSince(before, COALESCED) / growthSince(before, DELIVERIES));
     }
 }

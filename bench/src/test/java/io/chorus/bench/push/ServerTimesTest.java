@@ -15,6 +15,8 @@ class ServerTimesTest {
                 "chorus_jvm_allocated_bytes_total{application=\"chorus\",node=\"a\"} " + allocatedOnA,
                 "chorus_jvm_allocated_bytes_total{application=\"chorus\",node=\"b\"} " + allocatedOnB,
                 "chorus_jvm_allocated_bytes_other_total{application=\"chorus\"} 123456789.0",
+                "chorus_push_deliveries_total{application=\"chorus\"} " + 10 * fastWrites,
+                "chorus_push_coalesced_total{application=\"chorus\"} " + fastWrites,
                 "chorus_push_latency_seconds_bucket{application=\"chorus\",le=\"0.005\"} " + fastWrites,
                 "chorus_push_latency_seconds_bucket{application=\"chorus\",le=\"+Inf\"} " + (fastWrites + 1),
                 "chorus_events_held_back_seconds_bucket{application=\"chorus\",le=\"0.002\"} " + fastWrites,
@@ -36,6 +38,9 @@ class ServerTimesTest {
         assertThat(after.countSince(before, ServerTimes.HELD_BACK)).isEqualTo(198);
         assertThat(after.summarySince(before, 1000))
                 .contains("stream held back: 198 waits per 1,000 messages, p50 <= 2.0 ms, p99 <= 50.0 ms");
+        // 990 deliveries in the window, 99 of them behind another frame
+        assertThat(after.summarySince(before, 1000))
+                .endsWith("deliveries written behind another frame in one WebSocket message: 10.0%");
     }
 
     @Test
