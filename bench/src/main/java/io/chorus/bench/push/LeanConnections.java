@@ -12,6 +12,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -35,20 +37,38 @@ import java.util.function.LongConsumer;
 final class LeanConnections implements AutoCloseable {
 
     private static final byte[] TEXT_KEY = "\"text\":\"m".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STAMP_KEY = "\"sentAt\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final String WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
     private final URI uri;
     private final LongConsumer onMessage;
+    /** Gets the server's stamp of every 16th message that has one ({@link #STAMP_KEY}), or null. */
+    private final Stamped onStamped;
+
     private final Selector selector;
     private final Thread reader;
     private final List<Connection> connections = new ArrayList<>();
     private final AtomicInteger closedByServer = new AtomicInteger();
     private volatile boolean running = true;
 
+    /** What takes a message's id and its server's stamp. */
+    interface Stamped {
+        void accept(long id, long stampMillis);
+    }
+
     /** Connections to {@code uri} (ws://host:port/path); {@code onMessage} gets each MESSAGE's id, on the reader. */
     LeanConnections(URI uri, LongConsumer onMessage) {
+        this(uri, onMessage, null);
+    }
+
+    /**
+     * As above, and {@code onStamped} gets, for every 16th message id, the time the server stamped the message with
+     * when it took the SEND (a Chorus message's {@code sentAt}); a frame without one is not passed on.
+     */
+    LeanConnections(URI uri, LongConsumer onMessage, Stamped onStamped) {
         this.uri = uri;
         this.onMessage = onMessage;
+        this.onStamped = onStamped;
         try {
             this.selector = Selector.open();
         } catch (IOException e) {
@@ -316,6 +336,12 @@ final class LeanConnections implements AutoCloseable {
                 long id = idIn(buffer, from, length);
                 if (id >= 0) {
                     onMessage.accept(id);
+                    if (onStamped != null && (id & 15) == 0) {
+                        long stamp = stampIn(buffer, from, length);
+                        if (stamp >= 0) {
+                            onStamped.accept(id, stamp);
+                        }
+                    }
                 }
             } else {
                 byte[] bytes = new byte[length];
@@ -337,27 +363,52 @@ final class LeanConnections implements AutoCloseable {
         return true;
     }
 
-    /** The message id in a MESSAGE's body ({@code "text":"m<id>"}), or -1. */
-    static long idIn(ByteBuffer buffer, int from, int length) {
+    /** Where {@code key} ends in {@code buffer[from, from + length)}, or -1. */
+    private static int after(ByteBuffer buffer, int from, int length, byte[] key) {
         int end = from + length;
         outer:
-        for (int at = from; at <= end - TEXT_KEY.length; at++) {
-            for (int k = 0; k < TEXT_KEY.length; k++) {
-                if (buffer.get(at + k) != TEXT_KEY[k]) {
+        for (int at = from; at <= end - key.length; at++) {
+            for (int k = 0; k < key.length; k++) {
+                if (buffer.get(at + k) != key[k]) {
                     continue outer;
                 }
             }
-            long id = 0;
-            int digit = at + TEXT_KEY.length;
-            if (digit >= end || buffer.get(digit) < '0' || buffer.get(digit) > '9') {
-                return -1;
-            }
-            for (; digit < end && buffer.get(digit) >= '0' && buffer.get(digit) <= '9'; digit++) {
-                id = id * 10 + (buffer.get(digit) - '0');
-            }
-            return id;
+            return at + key.length;
         }
         return -1;
+    }
+
+    /** The epoch millis of a MESSAGE body's {@code "sentAt":"<ISO instant>"}, or -1. */
+    static long stampIn(ByteBuffer buffer, int from, int length) {
+        int start = after(buffer, from, length, STAMP_KEY);
+        if (start < 0) {
+            return -1;
+        }
+        int end = start;
+        while (end < from + length && buffer.get(end) != '"') {
+            end++;
+        }
+        byte[] text = new byte[end - start];
+        buffer.get(start, text);
+        try {
+            return Instant.parse(new String(text, StandardCharsets.US_ASCII)).toEpochMilli();
+        } catch (DateTimeParseException e) {
+            return -1;
+        }
+    }
+
+    /** The message id in a MESSAGE's body ({@code "text":"m<id>"}), or -1. */
+    static long idIn(ByteBuffer buffer, int from, int length) {
+        int end = from + length;
+        int digit = after(buffer, from, length, TEXT_KEY);
+        if (digit < 0 || digit >= end || buffer.get(digit) < '0' || buffer.get(digit) > '9') {
+            return -1;
+        }
+        long id = 0;
+        for (; digit < end && buffer.get(digit) >= '0' && buffer.get(digit) <= '9'; digit++) {
+            id = id * 10 + (buffer.get(digit) - '0');
+        }
+        return id;
     }
 
     private static String accept(String key) {

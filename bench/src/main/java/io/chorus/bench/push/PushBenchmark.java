@@ -156,10 +156,56 @@ public final class PushBenchmark {
 
         final AtomicInteger count = new AtomicInteger();
 
+        /**
+         * A sample of the deliveries split at the server's stamp (Chorus only): from the harness's send to it, and
+         * from it to the harness's read, in ms.
+         */
+        final long[] toStamp;
+
+        final long[] fromStamp;
+        final AtomicInteger stamped = new AtomicInteger();
+
         Window(long firstId, int capacity) {
             this.firstId = firstId;
             this.latencies = new long[capacity];
             this.ids = TRACE ? new long[capacity] : null;
+            this.toStamp = new long[capacity / 8];
+            this.fromStamp = new long[capacity / 8];
+        }
+
+        void recordStamped(long id, long toStampMillis, long fromStampMillis) {
+            if (id >= firstId && id < endId) {
+                int at = stamped.getAndIncrement();
+                if (at < toStamp.length) {
+                    toStamp[at] = toStampMillis;
+                    fromStamp[at] = fromStampMillis;
+                }
+            }
+        }
+
+        /**
+         * The sampled split as one line, or null when nothing was sampled (a bare broker's frames carry no stamp).
+         */
+        String split() {
+            int n = Math.min(stamped.get(), toStamp.length);
+            if (n == 0) {
+                return null;
+            }
+            long[] to = Arrays.copyOf(toStamp, n);
+            long[] from = Arrays.copyOf(fromStamp, n);
+            Arrays.sort(to);
+            Arrays.sort(from);
+            return String.format(
+                    "harness's split at the server's stamp (sentAt, when it took the SEND), %,d deliveries of every"
+                            + " 16th message, ms: send -> stamp p50 %d, p99 %d, p99.9 %d; stamp -> read p50 %d, p99"
+                            + " %d, p99.9 %d",
+                    n,
+                    Figures.percentile(to, 0.5),
+                    Figures.percentile(to, 0.99),
+                    Figures.percentile(to, 0.999),
+                    Figures.percentile(from, 0.5),
+                    Figures.percentile(from, 0.99),
+                    Figures.percentile(from, 0.999));
         }
 
         void record(long id, long latency) {
@@ -384,6 +430,7 @@ public final class PushBenchmark {
         System.out.println("  " + harness.lastMachineCpu);
         if (harness.chorus) {
             System.out.println("  " + harness.lastServerSide);
+            System.out.println("  " + harness.lastSplit);
         }
     }
 
@@ -400,6 +447,7 @@ public final class PushBenchmark {
             System.out.println("  " + harness.lastMachineCpu);
             if (harness.chorus) {
                 System.out.println("  " + harness.lastServerSide);
+                System.out.println("  " + harness.lastSplit);
             }
             if (step.p99() > P99_LIMIT_NANOS || step.delivered() < 0.99) {
                 break;
@@ -436,6 +484,12 @@ public final class PushBenchmark {
         /** The whole machine's CPU in the last measured window, by kind of process ({@link MachineCpu}). */
         String lastMachineCpu;
 
+        /** Chorus's deliveries in the last measured window, split at the server's stamp ({@link Window#split}). */
+        String lastSplit;
+
+        /** Wall-clock nanos minus System.nanoTime, to put a send's time beside a server's wall-clock stamp. */
+        private final long wallMinusNano = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+
         private String adminToken;
         private final ProcessCpu cpu;
         private final MachineCpu machine;
@@ -446,7 +500,7 @@ public final class PushBenchmark {
             this.machine = new MachineCpu(server.process.pid());
             this.chorus = chorus;
             this.name = chorus ? "Chorus" : "bare broker";
-            connections = new LeanConnections(websocketUri(), this::delivered);
+            connections = new LeanConnections(websocketUri(), this::delivered, chorus ? this::stamped : null);
         }
 
         void prepare(int count) throws Exception {
@@ -511,6 +565,16 @@ public final class PushBenchmark {
         /** The fan-out run's large groups. */
         Audience largeGroups() {
             return new Audience("f", largeGroupSenders, subscriberConnections.size() / FAN_OUT_GROUPS);
+        }
+
+        /** A sampled delivery with the server's stamp: split there ({@link Window#split}). */
+        private void stamped(long id, long stampMillis) {
+            long now = System.currentTimeMillis();
+            Window current = window;
+            if (current != null) {
+                long sentMillis = (sentAt[(int) id] + wallMinusNano) / 1_000_000L;
+                current.recordStamped(id, stampMillis - sentMillis, now - stampMillis);
+            }
         }
 
         private void delivered(long id) {
@@ -589,6 +653,7 @@ public final class PushBenchmark {
             if (chorus) {
                 ServerTimes before = serverBefore.join();
                 lastServerSide = serverTimes().summarySince(before, messages);
+                lastSplit = measuring.split();
             }
             if (TRACE) {
                 printSlowestSlices(measuring);
@@ -603,7 +668,6 @@ public final class PushBenchmark {
         }
 
         private void printSlowestSlices(Window measured) {
-            long wallMinusNano = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
             long slice = TimeUnit.MILLISECONDS.toNanos(100);
             Map<Long, List<Long>> bySlice = new TreeMap<>();
             int n = Math.min(measured.count.get(), measured.latencies.length);

@@ -8,8 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The harness's split of a text message into its STOMP frames ({@link LeanConnections#stompFrames}). */
-class StompFramesTest {
+/**
+ * How the harness reads what a server sends: a text message split into its STOMP frames ({@link
+ * LeanConnections#stompFrames}), a message's id and its server's stamp.
+ */
+class LeanConnectionsTest {
 
     @Test
     void everyFrameOfAMessageIsHandedOverWithoutItsNulOrTheHeartBeatsBeforeIt() {
@@ -40,6 +43,21 @@ class StompFramesTest {
                 buffer, 0, buffer.limit(), (frame, from, length) -> ids.add(LeanConnections.idIn(frame, from, length)));
 
         assertThat(ids).containsExactly(41L, 42L);
+    }
+
+    @Test
+    void theServersStampIsTheBodysSentAtAndAFrameWithoutOneHasNone() {
+        String chorus = "MESSAGE\nseq:9\n\n{\"seq\":9,\"text\":\"m7\",\"sentAt\":\"2026-12-02T13:40:01.123Z\"}";
+        String bare = "MESSAGE\n\n{\"text\":\"m7\"}";
+        String broken = "MESSAGE\n\n{\"sentAt\":\"yesterday\"}";
+
+        assertThat(LeanConnections.stampIn(utf8(chorus), 0, chorus.length())).isEqualTo(1_796_218_801_123L);
+        assertThat(LeanConnections.stampIn(utf8(bare), 0, bare.length())).isEqualTo(-1);
+        assertThat(LeanConnections.stampIn(utf8(broken), 0, broken.length())).isEqualTo(-1);
+    }
+
+    private static ByteBuffer utf8(String text) {
+        return ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
     }
 
     private static List<String> frames(String text) {
