@@ -1,18 +1,23 @@
 package io.chorus.query.projection;
 
 import java.util.List;
+import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventhandling.PropagatingErrorHandler;
 import org.axonframework.eventhandling.ReplayToken;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The processors of every projection slot: handlers of slot x of projection p go to processor {@code p-x} (settings
  * under {@code axon.eventhandling.processors.p-x}). A processor whose slot is neither active nor being built starts
  * at the head of the stream, and handles nothing while its slot is unwanted: it runs only for the moment between
- * Axon starting every processor and {@link ReplayCoordinator} stopping it, and new events keep coming meanwhile.
+ * Axon starting every processor and {@link ReplayCoordinator} stopping it, and new events keep coming meanwhile. Their
+ * transactions commit without waiting for the disk ({@link AsynchronousCommit}) unless {@code
+ * chorus.projections.asynchronous-commit} is false.
  */
 @Configuration
 public class ProjectionConfiguration {
@@ -24,11 +29,22 @@ public class ProjectionConfiguration {
     public static final List<String> RETRIED_ON_FAILURE = List.of("recent");
 
     @Bean
-    ConfigurerModule projectionSlotProcessors(ObjectProvider<ProjectionSlots> slots) {
+    ConfigurerModule projectionSlotProcessors(
+            ObjectProvider<ProjectionSlots> slots,
+            ObjectProvider<JdbcTemplate> jdbc,
+            @Value("${chorus.projections.asynchronous-commit:true}") boolean asynchronousCommit) {
         return configurer -> {
             for (String projection : PROJECTIONS) {
                 for (String slot : ProjectionSlots.SLOTS) {
                     String name = SlotProjection.processorName(projection, slot);
+                    if (asynchronousCommit) {
+                        configurer
+                                .eventProcessing()
+                                .registerTransactionManager(
+                                        name,
+                                        c -> new AsynchronousCommit(
+                                                c.getComponent(TransactionManager.class), jdbc.getObject()));
+                    }
                     configurer
                             .eventProcessing()
                             .assignHandlerInstancesMatching(
