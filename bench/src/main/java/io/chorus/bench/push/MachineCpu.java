@@ -45,6 +45,7 @@ final class MachineCpu {
      * and all its ticks, over all cores; empty if {@code /proc} cannot be read.
      */
     record Reading(
+            long at,
             Map<Long, Long> ticks,
             Map<Long, String> kinds,
             long idleTicks,
@@ -53,21 +54,24 @@ final class MachineCpu {
             boolean available) {
 
         /**
-         * The window from {@code before}: each kind's share of one core and ms per message sent. A process present at
-         * both readings counts its growth, one started in the window all its time; one that ended in it is lost.
+         * The window from {@code before}: each kind's share of one core over the window's wall time and ms per message
+         * sent, and the machine's idle share of all its ticks (over all cores). A process present at both readings counts its growth, one started in the window all its time; one that ended in it is lost.
          */
         String since(Reading before, long messages) {
             if (!available || !before.available) {
                 return "machine CPU: not readable here (needs /proc)";
             }
             Map<String, Long> byKind = byKindSince(before);
+            double windowMillis = Math.max(1, (at - before.at) / 1e6);
             long idle = Math.max(0, idleTicks - before.idleTicks);
             long all = Math.max(1, allTicks - before.allTicks);
             StringBuilder line = new StringBuilder(
                     String.format("machine CPU in the window, %% of one core (ms per message sent), %d cores:", cores));
             byKind.forEach((kind, ticks) -> line.append(String.format(
                     " %s %.0f%% (%.3f)",
-                    kind, 100.0 * ticks / all * cores, messages == 0 ? 0 : ticks * MILLIS_PER_TICK / messages)));
+                    kind,
+                    100.0 * ticks * MILLIS_PER_TICK / windowMillis,
+                    messages == 0 ? 0 : ticks * MILLIS_PER_TICK / messages)));
             line.append(String.format("; idle %.0f%%", 100.0 * idle / all * cores));
             return line.toString();
         }
@@ -87,6 +91,7 @@ final class MachineCpu {
     }
 
     Reading read() {
+        long at = System.nanoTime();
         Map<Long, Long> ticks = new HashMap<>();
         Map<Long, String> kinds = new HashMap<>();
         try (Stream<Path> entries = Files.list(proc)) {
@@ -118,9 +123,9 @@ final class MachineCpu {
             try (Stream<String> lines = Files.lines(proc.resolve("stat"))) {
                 cores = lines.filter(line -> line.matches("cpu\\d+ .*")).count();
             }
-            return new Reading(ticks, kinds, idle, all, (int) cores, true);
+            return new Reading(at, ticks, kinds, idle, all, (int) cores, true);
         } catch (IOException | RuntimeException e) {
-            return new Reading(Map.of(), Map.of(), 0, 0, 0, false);
+            return new Reading(at, Map.of(), Map.of(), 0, 0, 0, false);
         }
     }
 

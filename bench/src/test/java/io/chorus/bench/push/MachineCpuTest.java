@@ -65,9 +65,17 @@ class MachineCpuTest {
                         entry(MachineCpu.REDIS, 10L),
                         entry(MachineCpu.HARNESS, 20L),
                         entry(MachineCpu.OTHER, 0L));
-        // of 200 ticks over 2 cores the server took 100, one core's worth; 100 ticks of 10 ms over 50 messages are 20
-        // ms each
-        assertThat(after.since(before, 50))
+        // over a window of 1 s the server's 100 ticks of 10 ms are one core; over 50 messages, 20 ms each; of the
+        // machine's 200 ticks over its 2 cores, 10 idle
+        MachineCpu.Reading oneSecondLater = new MachineCpu.Reading(
+                before.at() + 1_000_000_000L,
+                after.ticks(),
+                after.kinds(),
+                after.idleTicks(),
+                after.allTicks(),
+                after.cores(),
+                true);
+        assertThat(oneSecondLater.since(before, 50))
                 .isEqualTo("machine CPU in the window, % of one core (ms per message sent), 2 cores: server JVM 100%"
                         + " (20.000) PostgreSQL 60% (12.000) Redis 10% (2.000) harness 20% (4.000) other 0% (0.000);"
                         + " idle 10%");
