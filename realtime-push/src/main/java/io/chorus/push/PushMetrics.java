@@ -14,9 +14,8 @@ import org.springframework.stereotype.Component;
  * {@code chorus.push.latency} (from a message's time, when its send command made it, to its frame's write:
  * send→deliver, live messages only, not catch-ups nor membership events), {@code chorus.push.coalesced} (group frames
  * written in one WebSocket message behind another frame, see {@link SessionOutboxes#COALESCED_LIMIT}), {@code
- * chorus.push.cutoffs} (slow
- * clients cut off) and {@code chorus.push.sessions} (connected STOMP sessions, registered by {@link
- * SessionOutboxes}).
+ * chorus.push.cutoffs} (slow clients cut off) and {@code chorus.push.sessions} (connected STOMP sessions, registered
+ * by {@link SessionOutboxes}).
  */
 @Component
 class PushMetrics {

@@ -197,7 +197,6 @@ final class LeanConnections implements AutoCloseable {
         }
     }
 
-    /** One connection and the frames it has read in part. */
     /** What takes the STOMP frames of a text message. */
     interface StompFrameHandler {
         /** A frame without its NUL, at {@code buffer[from, from + length)}, valid only during the call. */
@@ -224,6 +223,7 @@ final class LeanConnections implements AutoCloseable {
         }
     }
 
+    /** One connection and the frames it has read in part. */
     private final class Connection implements WebSocketFrames.Handler, StompFrameHandler {
         final SocketChannel channel;
         final WebSocketFrames frames = new WebSocketFrames(this);

@@ -55,7 +55,8 @@ final class MachineCpu {
 
         /**
          * The window from {@code before}: each kind's share of one core over the window's wall time and ms per message
-         * sent, and the machine's idle share of all its ticks (over all cores). A process present at both readings counts its growth, one started in the window all its time; one that ended in it is lost.
+         * sent, and the machine's idle share of all its ticks (over all cores). A process present at both readings
+         * counts its growth, one started in the window all its time; one that ended in it is lost.
          */
         String since(Reading before, long messages) {
             if (!available || !before.available) {

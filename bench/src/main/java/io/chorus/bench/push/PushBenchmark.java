@@ -430,6 +430,12 @@ public final class PushBenchmark {
         System.out.println("  " + harness.lastMachineCpu);
         if (harness.chorus) {
             System.out.println("  " + harness.lastServerSide);
+            printSplit(harness);
+        }
+    }
+
+    private static void printSplit(Harness harness) {
+        if (harness.lastSplit != null) {
             System.out.println("  " + harness.lastSplit);
         }
     }
@@ -447,7 +453,7 @@ public final class PushBenchmark {
             System.out.println("  " + harness.lastMachineCpu);
             if (harness.chorus) {
                 System.out.println("  " + harness.lastServerSide);
-                System.out.println("  " + harness.lastSplit);
+                printSplit(harness);
             }
             if (step.p99() > P99_LIMIT_NANOS || step.delivered() < 0.99) {
                 break;
@@ -484,7 +490,10 @@ public final class PushBenchmark {
         /** The whole machine's CPU in the last measured window, by kind of process ({@link MachineCpu}). */
         String lastMachineCpu;
 
-        /** Chorus's deliveries in the last measured window, split at the server's stamp ({@link Window#split}). */
+        /**
+         * Chorus's deliveries in the last measured window, split at the server's stamp ({@link Window#split}); null if
+         * none was sampled.
+         */
         String lastSplit;
 
         /** Wall-clock nanos minus System.nanoTime, to put a send's time beside a server's wall-clock stamp. */
