@@ -178,6 +178,11 @@ class SessionOutboxes implements DisposableBean {
         private boolean discarded;
         /** The session as Spring's STOMP handler writes to it, looked up at the first encoded frame. */
         private WebSocketSession writer;
+        /**
+         * The encoded frames leaving in one message behind the one being written; only the sender draining the outbox
+         * touches it, and it is empty between writes.
+         */
+        private final List<Queued> behind = new ArrayList<>();
         /** When the write in progress began, or 0. */
         private volatile long writeStartedAt;
 
@@ -218,7 +223,6 @@ class SessionOutboxes implements DisposableBean {
         }
 
         private void drain() {
-            List<Queued> behind = new ArrayList<>();
             while (true) {
                 Queued frame;
                 synchronized (this) {
@@ -245,7 +249,7 @@ class SessionOutboxes implements DisposableBean {
                 writeStartedAt = System.nanoTime();
                 try {
                     if (frame.frame() != null) {
-                        write(frame, behind);
+                        write(frame);
                     } else {
                         handler().handleMessage(frame.message());
                     }
@@ -263,7 +267,7 @@ class SessionOutboxes implements DisposableBean {
          * session, as there. Only the one sender draining the outbox calls it, so the writer needs no lock; it is kept
          * rather than looked up in the map of a thousand sessions for every frame.
          */
-        private void write(Queued frame, List<Queued> behind) {
+        private void write(Queued frame) {
             if (writer == null) {
                 writer = writers.get(sessionId);
                 if (writer == null) {

@@ -53,9 +53,7 @@ class SessionOutboxesTest {
 
     @Test
     void framesQueuedBehindAWriteLeaveInOneMessageInSeqOrder() throws Exception {
-        connect();
-        send(1, "first");
-        assertThat(socket.writing.await(10, TimeUnit.SECONDS)).isTrue();
+        holdTheFirstWrite();
 
         // while the first frame's write is held, five more are queued
         for (int seq = 2; seq <= 6; seq++) {
@@ -73,9 +71,7 @@ class SessionOutboxesTest {
 
     @Test
     void aBacklogLargerThanTheLimitLeavesInSeveralMessagesNoneLargerThanIt() throws Exception {
-        connect();
-        send(1, "first");
-        assertThat(socket.writing.await(10, TimeUnit.SECONDS)).isTrue();
+        holdTheFirstWrite();
 
         // forty frames of ~650 bytes behind the held write: ~26 KB, three times the limit
         for (int seq = 2; seq <= 41; seq++) {
@@ -92,9 +88,12 @@ class SessionOutboxesTest {
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, 41).boxed().toList());
     }
 
-    private void connect() {
+    /** Connects the session and sends it seq 1, whose write the socket holds until released. */
+    private void holdTheFirstWrite() throws InterruptedException {
         outboxes.opened(socket);
         outboxes.writesThrough(new FlushBeforeClose(socket, 10_000, 512 * 1024));
+        send(1, "first");
+        assertThat(socket.writing.await(10, TimeUnit.SECONDS)).isTrue();
     }
 
     /** Queues a group event's frame for the session. */

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -17,8 +18,7 @@ import java.util.stream.Stream;
  */
 final class MachineCpu {
 
-    /** Linux's clock ticks per second in {@code /proc/…/stat} (USER_HZ, 100 on every usual kernel). */
-    private static final double MILLIS_PER_TICK = 1000.0 / 100;
+    private static final double MILLIS_PER_TICK = ProcessCpu.NANOS_PER_TICK / 1e6;
 
     static final String SERVER = "server JVM";
     static final String POSTGRES = "PostgreSQL";
@@ -112,18 +112,16 @@ final class MachineCpu {
                 ticks.put(pid, ProcessCpu.ticks(stat));
                 kinds.put(pid, kind(pid, stat));
             }
+            List<String> machine = Files.readAllLines(proc.resolve("stat"));
             // cpu user nice system idle iowait irq softirq steal …
-            String[] cpu =
-                    Files.readAllLines(proc.resolve("stat")).get(0).trim().split("\\s+");
+            String[] cpu = machine.get(0).trim().split("\\s+");
             long idle = Long.parseLong(cpu[4]) + Long.parseLong(cpu[5]);
             long all = 0;
             for (int field = 1; field <= Math.min(8, cpu.length - 1); field++) {
                 all += Long.parseLong(cpu[field]);
             }
-            long cores;
-            try (Stream<String> lines = Files.lines(proc.resolve("stat"))) {
-                cores = lines.filter(line -> line.matches("cpu\\d+ .*")).count();
-            }
+            long cores =
+                    machine.stream().filter(line -> line.matches("cpu\\d+ .*")).count();
             return new Reading(at, ticks, kinds, idle, all, (int) cores, true);
         } catch (IOException | RuntimeException e) {
             return new Reading(at, Map.of(), Map.of(), 0, 0, 0, false);

@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 final class ProcessCpu {
 
     /** Linux's clock ticks per second in {@code /proc/…/stat} (USER_HZ, 100 on every usual kernel). */
-    private static final long NANOS_PER_TICK = 1_000_000_000L / 100;
+    static final long NANOS_PER_TICK = 1_000_000_000L / 100;
 
     private final Path process;
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,7 +101,7 @@ class MachineCpuTest {
         assertThat(reading.since(reading, 1)).isEqualTo("machine CPU: not readable here (needs /proc)");
     }
 
-    private static java.util.Map.Entry<String, Long> entry(String kind, long ticks) {
-        return java.util.Map.entry(kind, ticks);
+    private static Map.Entry<String, Long> entry(String kind, long ticks) {
+        return Map.entry(kind, ticks);
     }
 }
