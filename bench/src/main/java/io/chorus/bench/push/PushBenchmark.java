@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,12 +46,17 @@ public final class PushBenchmark {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     /**
-     * Long enough for the JIT on a normal day: after 10 s Chorus's p99 at 1,500 messages/s was still 0.5 s, after 70 s
-     * 30 ms. PUSH_BENCH_WARM_UP=&lt;seconds&gt; sets another (on a slow day the compiler threads were still a quarter of
-     * the node's CPU after a minute).
+     * The least warm-up of a long window: after 10 s Chorus's p99 at 1,500 messages/s was still 0.5 s, after 70 s
+     * 30 ms. PUSH_BENCH_WARM_UP=&lt;seconds&gt; sets another.
      */
     private static final Duration WARM_UP =
             Duration.ofSeconds(Long.parseLong(System.getenv().getOrDefault("PUSH_BENCH_WARM_UP", "60")));
+    /**
+     * The most: a long window's warm-up goes on past {@link #WARM_UP} while the server's JIT is still compiling
+     * ({@link JitWarmUp}), up to this. PUSH_BENCH_WARM_UP_MAX=&lt;seconds&gt; sets another (the least, for a fixed one).
+     */
+    private static final Duration WARM_UP_MAX =
+            Duration.ofSeconds(Long.parseLong(System.getenv().getOrDefault("PUSH_BENCH_WARM_UP_MAX", "240")));
 
     private static final Duration STEP = Duration.ofSeconds(10);
     /** Finer steps where the servers' limits have been on this machine, so that a ratio is not a step's rounding. */
@@ -398,7 +404,7 @@ public final class PushBenchmark {
     private Result measure(Harness harness) throws Exception {
         if (FAN_OUT_ONLY > 0) {
             harness.followLargeGroups();
-            Figures fanOut = harness.phase(FAN_OUT_ONLY, WARM_UP, measured, harness.largeGroups());
+            Figures fanOut = harness.phase(FAN_OUT_ONLY, WARM_UP, WARM_UP_MAX, measured, harness.largeGroups());
             printWindow(
                     harness,
                     fanOut,
@@ -406,7 +412,7 @@ public final class PushBenchmark {
                             + harness.largeGroups().subscribersPerGroup());
             return new Result(fanOut, harness.lastServerSide, null, null, List.of());
         }
-        Figures latency = harness.phase(rate, WARM_UP, measured, harness.groups());
+        Figures latency = harness.phase(rate, WARM_UP, WARM_UP_MAX, measured, harness.groups());
         printWindow(harness, latency, " latency run");
         String latencyServerSide = harness.lastServerSide;
         if (LATENCY_ONLY) {
@@ -426,6 +432,7 @@ public final class PushBenchmark {
     /** A long window's row, the server JVM's CPU in it and, for Chorus, its own share. */
     private static void printWindow(Harness harness, Figures figures, String what) {
         System.out.println(figures.row(harness.name + what));
+        System.out.println("  " + harness.lastWarmUp);
         System.out.println("  " + harness.lastServerCpu);
         System.out.println("  " + harness.lastMachineCpu);
         if (harness.chorus) {
@@ -445,7 +452,7 @@ public final class PushBenchmark {
             throws Exception {
         Figures best = null;
         for (int stepRate : rates) {
-            Figures step = harness.phase(stepRate, Duration.ofSeconds(3), STEP, audience);
+            Figures step = harness.phase(stepRate, Duration.ofSeconds(3), Duration.ofSeconds(3), STEP, audience);
             String row = step.row(harness.name + " at " + stepRate + " msg/s to "
                     + audience.senders().size() + " groups of " + audience.subscribersPerGroup());
             steps.add(row);
@@ -486,6 +493,8 @@ public final class PushBenchmark {
          * server with Chorus's code was still busy a minute after the subscribers connected).
          */
         String lastServerCpu;
+
+        String lastWarmUp;
 
         /** The whole machine's CPU in the last measured window, by kind of process ({@link MachineCpu}). */
         String lastMachineCpu;
@@ -595,15 +604,19 @@ public final class PushBenchmark {
             }
         }
 
-        /** Runs the pacer at {@code perSecond} for warm-up plus the measured time; figures of the measured part. */
-        Figures phase(int perSecond, Duration warmUp, Duration length, Audience audience)
+        /**
+         * Runs the pacer at {@code perSecond} for a warm-up of {@code warmUp} to {@code warmUpMax} ({@link JitWarmUp})
+         * plus the measured time; figures of the measured part.
+         */
+        Figures phase(int perSecond, Duration warmUp, Duration warmUpMax, Duration length, Audience audience)
                 throws InterruptedException, IOException {
             int groupCount = audience.senders().size();
             long expectedDeliveries = (long) perSecond * length.toSeconds() * audience.subscribersPerGroup();
             int closedBefore = connections.closedByServer();
             long start = System.nanoTime();
-            long warmEnd = start + warmUp.toNanos();
-            long end = warmEnd + length.toNanos();
+            JitWarmUp warming = new JitWarmUp(cpu::read, ForkJoinPool.commonPool(), start, warmUp, warmUpMax);
+            // until the warm-up ends
+            long end = Long.MAX_VALUE;
             long sent = 0;
             Window measuring = null;
             CompletableFuture<ServerTimes> serverBefore = null;
@@ -615,7 +628,9 @@ public final class PushBenchmark {
                 if (now >= end) {
                     break;
                 }
-                if (measuring == null && now >= warmEnd) {
+                if (measuring == null && warming.warm(now)) {
+                    end = now + length.toNanos();
+                    lastWarmUp = warming.summary();
                     measuring = new Window(nextId.get(), (int) Math.min(Integer.MAX_VALUE - 8, expectedDeliveries * 2));
                     window = measuring;
                     // off the pacer's thread: reading them takes milliseconds

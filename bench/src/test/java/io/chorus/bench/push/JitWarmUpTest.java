@@ -1,0 +1,96 @@
+package io.chorus.bench.push;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The warm-up lasts at least its minimum, goes on while the JIT takes a share of a core at or above the settled share,
+ * ends at the first slice below it, and ends at the maximum whatever the JIT takes. Time is the test's: readings carry
+ * the moments it sets, the pacer's {@code now} too, and they are taken on the caller's thread.
+ */
+class JitWarmUpTest {
+
+    private static final long SECOND = 1_000_000_000L;
+
+    /** The moment the next reading is taken at, and the compiler's CPU time then. */
+    private final AtomicLong clock = new AtomicLong();
+
+    private final AtomicLong compiler = new AtomicLong();
+
+    private ProcessCpu.Reading read() {
+        return new ProcessCpu.Reading(clock.get(), 10 * clock.get(), compiler.get(), true);
+    }
+
+    /** Moves time to {@code at}, the JIT having taken {@code share} of a core since the last move. */
+    private void advance(long at, double share) {
+        compiler.addAndGet((long) (share * (at - clock.get())));
+        clock.set(at);
+    }
+
+    /** A warm-up whose readings are taken on the caller's thread, so that each call sees the ones it asked for. */
+    private JitWarmUp warmUp(Duration minimum, Duration maximum) {
+        return new JitWarmUp(this::read, Runnable::run, 0, minimum, maximum);
+    }
+
+    @Test
+    void goesOnWhileTheJitIsBusyAndEndsAtTheFirstQuietSlice() {
+        // given: a minimum of 60 s and a maximum of 240 s
+        JitWarmUp warmUp = warmUp(Duration.ofSeconds(60), Duration.ofSeconds(240));
+
+        // then: not before the minimum (its first reading is taken 10 s before it)
+        advance(50 * SECOND, 0.30);
+        assertThat(warmUp.warm(50 * SECOND)).isFalse();
+        // the JIT took 30% of a core in the slice before the minimum: on
+        advance(60 * SECOND, 0.30);
+        assertThat(warmUp.warm(60 * SECOND)).isFalse();
+        // 6% in the next slice: still at or above 5%
+        advance(70 * SECOND, 0.06);
+        assertThat(warmUp.warm(70 * SECOND)).isFalse();
+        // 2% in the one after: warm, and stays so
+        advance(80 * SECOND, 0.02);
+        assertThat(warmUp.warm(80 * SECOND)).isTrue();
+        assertThat(warmUp.warm(81 * SECOND)).isTrue();
+        assertThat(warmUp.summary()).isEqualTo("warm-up 80 s (JIT 2.0% of a core in its last 10 s)");
+    }
+
+    @Test
+    void endsAtTheMaximumWhileTheJitIsStillBusy() {
+        // given
+        JitWarmUp warmUp = warmUp(Duration.ofSeconds(60), Duration.ofSeconds(90));
+
+        // when: the JIT takes a third of a core throughout
+        boolean warm = false;
+        for (long at = 50; at < 90 && !warm; at += 10) {
+            advance(at * SECOND, 0.33);
+            warm = warmUp.warm(at * SECOND);
+        }
+        advance(90 * SECOND, 0.33);
+
+        // then
+        assertThat(warm).isFalse();
+        assertThat(warmUp.warm(90 * SECOND)).isTrue();
+        assertThat(warmUp.summary())
+                .isEqualTo("warm-up 90 s (JIT 33.0% of a core in its last 10 s, not settled by the maximum)");
+    }
+
+    @Test
+    void aFixedWarmUpEndsAtItsLengthWithoutReadings() {
+        // given: minimum and maximum alike, as in the sweeps' steps
+        JitWarmUp warmUp = new JitWarmUp(
+                () -> {
+                    throw new AssertionError("no reading expected");
+                },
+                Runnable::run,
+                0,
+                Duration.ofSeconds(3),
+                Duration.ofSeconds(3));
+
+        // then
+        assertThat(warmUp.warm(2 * SECOND)).isFalse();
+        assertThat(warmUp.warm(3 * SECOND)).isTrue();
+        assertThat(warmUp.summary()).isEqualTo("warm-up 3 s (JIT not judged)");
+    }
+}
