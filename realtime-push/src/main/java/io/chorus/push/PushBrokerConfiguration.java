@@ -42,8 +42,8 @@ class PushBrokerConfiguration extends DelegatingWebSocketMessageBrokerConfigurat
                 new SubProtocolWebSocketHandler(clientInboundChannel, clientOutboundChannel) {
                     @Override
                     protected WebSocketSession decorateSession(WebSocketSession session) {
-                        WebSocketSession decorated =
-                                new FlushBeforeClose(session, getSendTimeLimit(), getSendBufferSizeLimit());
+                        WebSocketSession decorated = new FlushBeforeClose(
+                                new EncodedTextSession(session), getSendTimeLimit(), getSendBufferSizeLimit());
                         outboxes.getObject().writesThrough(decorated);
                         return decorated;
                     }

@@ -1,5 +1,6 @@
 package io.chorus.push;
 
+import io.chorus.push.EncodedTextSession.EncodedText;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -22,7 +23,6 @@ import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageHandler;
 import org.springframework.stereotype.Component;
 import org.springframework.web.socket.CloseStatus;
-import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.SessionLimitExceededException;
@@ -276,8 +276,8 @@ class SessionOutboxes implements DisposableBean {
                 }
             }
             try {
-                // a text message of the frames' bytes: its length is known without encoding the text again
-                writer.sendMessage(new TextMessage(behind.isEmpty() ? frame.frame() : concat(frame, behind)));
+                // a text message of the frames' UTF-8 bytes, written as they are (EncodedTextSession)
+                writer.sendMessage(new EncodedText(behind.isEmpty() ? frame.frame() : concat(frame, behind)));
                 delivered(frame, false);
                 for (Queued next : behind) {
                     delivered(next, true);

@@ -91,7 +91,8 @@ class SessionOutboxesTest {
     /** Connects the session and sends it seq 1, whose write the socket holds until released. */
     private void holdTheFirstWrite() throws InterruptedException {
         outboxes.opened(socket);
-        outboxes.writesThrough(new FlushBeforeClose(socket, 10_000, 512 * 1024));
+        // as in PushBrokerConfiguration; the stand-in is not Tomcat's, so frames reach it as text messages
+        outboxes.writesThrough(new FlushBeforeClose(new EncodedTextSession(socket), 10_000, 512 * 1024));
         send(1, "first");
         assertThat(socket.writing.await(10, TimeUnit.SECONDS)).isTrue();
     }

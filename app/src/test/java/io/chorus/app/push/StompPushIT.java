@@ -257,7 +257,8 @@ class StompPushIT {
         List<Frame> frames = stomp.connect(alice).subscribe(group, 0L);
         // when
         api.post(bob, "/api/groups/" + group + "/join", null);
-        long seq = sendRest(bob, "m-1", "hello");
+        // not ASCII: event frames leave the node as the UTF-8 bytes it encoded (EncodedTextSession)
+        long seq = sendRest(bob, "m-1", "héllo ✓ 😀");
         api.patch(bob, "/api/groups/" + group + "/messages/" + seq, Map.of("text", "hello!"));
         // then
         await().atMost(Duration.ofSeconds(10)).until(() -> frames.size() == 4);
@@ -269,7 +270,7 @@ class StompPushIT {
         assertThat(message.get("groupId").asText()).isEqualTo(group);
         assertThat(message.get("seq").asLong()).isEqualTo(3);
         assertThat(message.get("senderId").asText()).isEqualTo("bob");
-        assertThat(message.get("text").asText()).isEqualTo("hello");
+        assertThat(message.get("text").asText()).isEqualTo("héllo ✓ 😀");
         assertThat(message.get("clientMessageId").asText()).isEqualTo("m-1");
         assertThat(message.get("deleted").asBoolean()).isFalse();
         assertThat(frames.get(2).headers().getContentType().toString()).startsWith("application/json");
