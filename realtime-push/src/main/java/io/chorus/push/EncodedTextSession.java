@@ -18,16 +18,16 @@ import org.springframework.web.socket.handler.WebSocketSessionDecorator;
  * Writes frames that are UTF-8 already ({@link EncodedText}) to a plain WebSocket on Tomcat as one text message of
  * those bytes. Through Spring's session a text message is a {@code String}: Spring decodes the bytes, and Tomcat
  * encodes the string again, char by char (it wraps the string in a {@code CharBuffer} without an array, the encoder's
- * slow path) — a fifth of the push senders' CPU, for ten deliveries of every group event. The bytes are handed to the
- * method Tomcat itself ends in after encoding ({@code WsRemoteEndpointImplBase.sendMessageBlock(byte, ByteBuffer,
- * boolean)}: the text opcode, the payload, the last part), so the frame on the wire, its extensions (permessage-deflate)
- * and the blocking send timeout are Tomcat's own.
+ * slow path) — a fifth of the push senders' profile samples at ten deliveries of every group event. The bytes are
+ * handed to the method Tomcat itself ends in after encoding ({@code WsRemoteEndpointImplBase.sendMessageBlock(byte,
+ * ByteBuffer, boolean)}: the text opcode, the payload, the last part), so the frame on the wire, its extensions
+ * (permessage-deflate) and the blocking send timeout are Tomcat's own.
  *
  * <p>That method is package-private, so it is looked up once, reflectively; if it cannot be (another container, a
  * Tomcat that changed it), or the session is not a plain WebSocket (SockJS frames its own messages), the frame goes as
  * a {@link TextMessage} the usual way, and the start-up log says which. This session sits under Spring's {@code
- * ConcurrentWebSocketSessionDecorator} (it is what that decorator writes to), so writes to it never overlap, and Tomcat's
- * own check against overlapping text messages, which this skips, has nothing to catch.
+ * ConcurrentWebSocketSessionDecorator} (it is what that decorator writes to), so writes to it never overlap, and
+ * Tomcat's own check against overlapping text messages, which this skips, has nothing to catch.
  */
 final class EncodedTextSession extends WebSocketSessionDecorator {
 

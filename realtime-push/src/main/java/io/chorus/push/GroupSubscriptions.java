@@ -91,6 +91,8 @@ class GroupSubscriptions implements DisposableBean {
         final long authorizedAt;
         /** Its part of each event frame ({@link EventFrame#subscriptionHeaders}). */
         final byte[] frameHeaders;
+        /** Its session's queue, kept rather than looked up per event. */
+        final SessionOutboxes.Outbox outbox;
 
         long lastSent;
         /** Live events held back while catching up; null once live. */
@@ -105,6 +107,7 @@ class GroupSubscriptions implements DisposableBean {
             this.groupId = groupId;
             this.authorizedAt = authorizedAt;
             this.frameHeaders = EventFrame.subscriptionHeaders(sessionId, subscriptionId);
+            this.outbox = outboxes.outbox(sessionId);
         }
 
         synchronized void offer(GroupEvent event, EventFrame frame) {
@@ -128,7 +131,7 @@ class GroupSubscriptions implements DisposableBean {
                 return;
             }
             lastSent = event.seq();
-            outboxes.send(sessionId, frameHeaders, frame == null ? frame(event, 0) : frame);
+            outbox.send(frameHeaders, frame == null ? frame(event, 0) : frame);
             if (event.seq() > authorizedAt && removes(event, userId)) {
                 revoke();
             }
@@ -148,8 +151,7 @@ class GroupSubscriptions implements DisposableBean {
         synchronized void resync(long latestSeq) {
             SimpMessageHeaderAccessor headers = headers();
             headers.setNativeHeader("chorus-resync", "true");
-            outboxes.send(
-                    sessionId,
+            outbox.send(
                     MessageBuilder.createMessage(toJson(Map.of("latestSeq", latestSeq)), headers.getMessageHeaders()));
             lastSent = Math.max(lastSent, latestSeq);
         }
@@ -222,7 +224,7 @@ class GroupSubscriptions implements DisposableBean {
      * so live events for it keep being held back meanwhile. False when the subscription or session has ended.
      */
     private boolean sendWhenRoom(Subscription subscription, GroupEvent event) throws InterruptedException {
-        if (!outboxes.awaitRoom(subscription.sessionId)) {
+        if (!subscription.outbox.awaitRoom()) {
             return false;
         }
         synchronized (subscription) {

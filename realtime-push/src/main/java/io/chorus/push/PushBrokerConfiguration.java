@@ -23,7 +23,8 @@ import org.springframework.web.socket.messaging.SubProtocolWebSocketHandler;
  * typing notice from the broker's outbound channel, a heart-beat, the CONNECTED frame), the ERROR frame is left in
  * the decorator's buffer for that thread to send, and the close makes that thread drop it; the client sees its
  * connection close without the reason. Here a close first lets the thread writing send what is buffered, for at
- * most the send time limit. The decorated session is also where {@link SessionOutboxes} writes group event frames.
+ * most the send time limit. The decorated session is also where {@link SessionOutboxes} writes group event frames,
+ * and under it an {@link EncodedTextSession} writes those frames' bytes as they are.
  */
 @Configuration(proxyBeanMethods = false)
 class PushBrokerConfiguration extends DelegatingWebSocketMessageBrokerConfiguration {

@@ -101,7 +101,10 @@ class SessionOutboxes implements DisposableBean {
 
     /** Queues a frame (a message for the STOMP handler, with its session id) for the session. */
     void send(String sessionId, Message<byte[]> frame) {
-        offer(sessionId, new Queued(frame, null, 0, false));
+        Outbox outbox = openOutbox(sessionId);
+        if (outbox != null) {
+            outbox.send(frame);
+        }
     }
 
     /**
@@ -109,9 +112,10 @@ class SessionOutboxes implements DisposableBean {
      * EventFrame#subscriptionHeaders}).
      */
     void send(String sessionId, byte[] subscriptionHeaders, EventFrame frame) {
-        offer(
-                sessionId,
-                new Queued(null, frame.forSubscription(subscriptionHeaders), frame.eventTimeMillis, frame.groupEvent));
+        Outbox outbox = openOutbox(sessionId);
+        if (outbox != null) {
+            outbox.send(subscriptionHeaders, frame);
+        }
     }
 
     /** Whether the session is connected (and not yet closed). */
@@ -119,29 +123,26 @@ class SessionOutboxes implements DisposableBean {
         return sockets.containsKey(sessionId);
     }
 
-    private void offer(String sessionId, Queued frame) {
-        if (sockets.containsKey(sessionId)) {
-            outboxes.computeIfAbsent(sessionId, Outbox::new).offer(frame);
-        }
+    /** The queue of a connected session, or null. */
+    private Outbox openOutbox(String sessionId) {
+        return sockets.containsKey(sessionId) ? outboxes.computeIfAbsent(sessionId, Outbox::new) : null;
     }
 
     /**
-     * For senders that can wait (a catch-up): blocks while the session's queue is more than half full. False when
-     * the session is gone or was cut off meanwhile, or the queue did not drain within the send time limit (then it
-     * is cut off).
+     * The session's queue, for a sender that sends to the session many times (a subscription): it keeps the queue
+     * instead of looking the session up in two maps of all sessions for every frame (a third of the push follower's
+     * time). Once the session closes the queue drops what it is given; a closed session's is such a queue already.
      */
-    boolean awaitRoom(String sessionId) throws InterruptedException {
-        Outbox outbox = outboxes.get(sessionId);
-        if (outbox == null) {
-            return sockets.containsKey(sessionId);
+    Outbox outbox(String sessionId) {
+        Outbox outbox = openOutbox(sessionId);
+        if (outbox == null || !sockets.containsKey(sessionId)) {
+            // closed, or closing meanwhile (its queue may have been made after the close removed it)
+            Outbox gone = outbox != null ? outbox : new Outbox(sessionId);
+            gone.discard();
+            outboxes.remove(sessionId, gone);
+            return gone;
         }
-        if (outbox.awaitRoom()) {
-            return true;
-        }
-        if (outbox.discard()) {
-            cutOff(sessionId, "its queue did not drain within " + sendTimeLimitNanos / 1_000_000 + " ms");
-        }
-        return false;
+        return outbox;
     }
 
     /** Sessions connected now. */
@@ -170,7 +171,8 @@ class SessionOutboxes implements DisposableBean {
         }
     }
 
-    private final class Outbox {
+    /** One session's queue of frames. */
+    final class Outbox {
         private final String sessionId;
         private final ArrayDeque<Queued> queue = new ArrayDeque<>();
         private long queuedBytes;
@@ -186,11 +188,37 @@ class SessionOutboxes implements DisposableBean {
         /** When the write in progress began, or 0. */
         private volatile long writeStartedAt;
 
-        Outbox(String sessionId) {
+        private Outbox(String sessionId) {
             this.sessionId = sessionId;
         }
 
-        void offer(Queued frame) {
+        /** Queues an encoded frame for a subscription ({@link EventFrame#subscriptionHeaders}). */
+        void send(byte[] subscriptionHeaders, EventFrame frame) {
+            offer(new Queued(
+                    null, frame.forSubscription(subscriptionHeaders), frame.eventTimeMillis, frame.groupEvent));
+        }
+
+        /** Queues a frame for the STOMP handler (a resync, an ERROR frame). */
+        void send(Message<byte[]> frame) {
+            offer(new Queued(frame, null, 0, false));
+        }
+
+        /**
+         * For senders that can wait (a catch-up): blocks while the queue is more than half full. False when the
+         * session is gone or was cut off meanwhile, or the queue did not drain within the send time limit (then it
+         * is cut off).
+         */
+        boolean awaitRoom() throws InterruptedException {
+            if (waitForRoom()) {
+                return true;
+            }
+            if (discard()) {
+                cutOff(sessionId, "its queue did not drain within " + sendTimeLimitNanos / 1_000_000 + " ms");
+            }
+            return false;
+        }
+
+        private void offer(Queued frame) {
             boolean start;
             synchronized (this) {
                 if (discarded) {
@@ -329,7 +357,7 @@ class SessionOutboxes implements DisposableBean {
             notifyAll();
         }
 
-        synchronized boolean awaitRoom() throws InterruptedException {
+        private synchronized boolean waitForRoom() throws InterruptedException {
             long deadline = System.nanoTime() + sendTimeLimitNanos;
             while (!discarded && queuedBytes > bufferLimit / 2) {
                 long left = deadline - System.nanoTime();

@@ -88,6 +88,28 @@ class SessionOutboxesTest {
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, 41).boxed().toList());
     }
 
+    @Test
+    void aQueueKeptBySubscriptionTakesFramesUntilItsSessionClosesAndAClosedSessionsTakesNone() {
+        // given: a connected session whose first write is not held, and its queue as a subscription keeps it
+        socket.release.countDown();
+        outboxes.opened(socket);
+        outboxes.writesThrough(new FlushBeforeClose(new EncodedTextSession(socket), 10_000, 512 * 1024));
+        SessionOutboxes.Outbox kept = outboxes.outbox(socket.getId());
+
+        // when
+        kept.send(subscription, frame(1, "while open"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> deliveries() == 1);
+        outboxes.closed(socket.getId());
+        kept.send(subscription, frame(2, "after the close"));
+        outboxes.outbox("never-connected").send(subscription, frame(3, "to nobody"));
+        outboxes.outbox(socket.getId()).send(subscription, frame(4, "closed already"));
+
+        // then: a queued frame is written within milliseconds; for half a second, nothing more is
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> socket.written.size() == 1);
+        assertThat(seqs(socket.written.get(0))).containsExactly(1L);
+        assertThat(deliveries()).isEqualTo(1);
+    }
+
     /** Connects the session and sends it seq 1, whose write the socket holds until released. */
     private void holdTheFirstWrite() throws InterruptedException {
         outboxes.opened(socket);
@@ -99,15 +121,16 @@ class SessionOutboxesTest {
 
     /** Queues a group event's frame for the session. */
     private void send(long seq, String text) {
-        outboxes.send(
-                socket.getId(),
-                subscription,
-                new EventFrame(
-                        "/topic/groups.g1",
-                        seq,
-                        "MessageSent",
-                        ("{\"text\":\"" + text + "\"}").getBytes(StandardCharsets.UTF_8),
-                        System.currentTimeMillis()));
+        outboxes.send(socket.getId(), subscription, frame(seq, text));
+    }
+
+    private static EventFrame frame(long seq, String text) {
+        return new EventFrame(
+                "/topic/groups.g1",
+                seq,
+                "MessageSent",
+                ("{\"text\":\"" + text + "\"}").getBytes(StandardCharsets.UTF_8),
+                System.currentTimeMillis());
     }
 
     /** The seq header of each whole frame in the text, in order; every frame must be a MESSAGE ended by a NUL. */
