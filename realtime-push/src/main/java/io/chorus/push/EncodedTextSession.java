@@ -62,7 +62,9 @@ final class EncodedTextSession extends WebSocketSessionDecorator {
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             implementation = null;
             sendBlock = null;
-            log.info("encoded frames go as text messages through Spring (Tomcat's endpoint not reachable: {})", e);
+            log.info(
+                    "encoded frames go as text messages through Spring (Tomcat's endpoint not reachable: {})",
+                    e.toString());
         }
         IMPLEMENTATION = implementation;
         SEND_BLOCK = sendBlock;
