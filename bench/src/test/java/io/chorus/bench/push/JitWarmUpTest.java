@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * The warm-up lasts at least its minimum, goes on while the JIT takes a share of a core at or above the settled share,
- * ends at the first slice below it, and ends at the maximum whatever the JIT takes. Time is the test's: readings carry
+ * The warm-up lasts at least its minimum, goes on until the JIT has taken less than the settled share of a core in two
+ * slices in a row, and ends at the maximum whatever the JIT takes. Time is the test's: readings carry
  * the moments it sets, the pacer's {@code now} too, and they are taken on the caller's thread.
  */
 class JitWarmUpTest {
@@ -36,24 +36,49 @@ class JitWarmUpTest {
     }
 
     @Test
-    void goesOnWhileTheJitIsBusyAndEndsAtTheFirstQuietSlice() {
+    void goesOnWhileTheJitIsBusyAndEndsAfterTwoQuietSlicesInARow() {
         // given: a minimum of 60 s and a maximum of 240 s
         JitWarmUp warmUp = warmUp(Duration.ofSeconds(60), Duration.ofSeconds(240));
 
-        // then: not before the minimum (its first reading is taken 10 s before it)
+        // then: not before the minimum (its first reading is taken two slices before it)
+        advance(40 * SECOND, 0.30);
+        assertThat(warmUp.warm(40 * SECOND)).isFalse();
+        // the JIT took 30% of a core in both slices before the minimum: on
         advance(50 * SECOND, 0.30);
         assertThat(warmUp.warm(50 * SECOND)).isFalse();
-        // the JIT took 30% of a core in the slice before the minimum: on
         advance(60 * SECOND, 0.30);
         assertThat(warmUp.warm(60 * SECOND)).isFalse();
-        // 6% in the next slice: still at or above 5%
-        advance(70 * SECOND, 0.06);
+        // 2% in the next slice, then 6%: the quiet one alone does not end it
+        advance(70 * SECOND, 0.02);
         assertThat(warmUp.warm(70 * SECOND)).isFalse();
-        // 2% in the one after: warm, and stays so
-        advance(80 * SECOND, 0.02);
-        assertThat(warmUp.warm(80 * SECOND)).isTrue();
-        assertThat(warmUp.warm(81 * SECOND)).isTrue();
-        assertThat(warmUp.summary()).isEqualTo("warm-up 80 s (JIT 2.0% of a core in its last 10 s)");
+        advance(80 * SECOND, 0.06);
+        assertThat(warmUp.warm(80 * SECOND)).isFalse();
+        // 3%, then 1%: two in a row, warm, and stays so
+        advance(90 * SECOND, 0.03);
+        assertThat(warmUp.warm(90 * SECOND)).isFalse();
+        advance(100 * SECOND, 0.01);
+        assertThat(warmUp.warm(100 * SECOND)).isTrue();
+        assertThat(warmUp.warm(101 * SECOND)).isTrue();
+        assertThat(warmUp.summary()).isEqualTo("warm-up 100 s (JIT 1.0% of a core in its last 10 s)");
+    }
+
+    @Test
+    void aJitSettledBeforeTheMinimumEndsItAtTheMinimumNotBefore() {
+        // given
+        JitWarmUp warmUp = warmUp(Duration.ofSeconds(60), Duration.ofSeconds(240));
+
+        // when: the JIT takes 1% of a core from 40 s on
+        advance(40 * SECOND, 0.30);
+        assertThat(warmUp.warm(40 * SECOND)).isFalse();
+        advance(50 * SECOND, 0.01);
+        assertThat(warmUp.warm(50 * SECOND)).isFalse();
+        advance(59 * SECOND, 0.01);
+        assertThat(warmUp.warm(59 * SECOND)).isFalse();
+        advance(60 * SECOND, 0.01);
+
+        // then
+        assertThat(warmUp.warm(60 * SECOND)).isTrue();
+        assertThat(warmUp.summary()).isEqualTo("warm-up 60 s (JIT 1.0% of a core in its last 10 s)");
     }
 
     @Test
@@ -63,7 +88,7 @@ class JitWarmUpTest {
 
         // when: the JIT takes a third of a core throughout
         boolean warm = false;
-        for (long at = 50; at < 90 && !warm; at += 10) {
+        for (long at = 40; at < 90 && !warm; at += 10) {
             advance(at * SECOND, 0.33);
             warm = warmUp.warm(at * SECOND);
         }
