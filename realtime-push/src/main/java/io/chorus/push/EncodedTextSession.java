@@ -20,7 +20,8 @@ import org.springframework.web.socket.handler.WebSocketSessionDecorator;
  * encodes the string again, char by char (it wraps the string in a {@code CharBuffer} without an array, the encoder's
  * slow path) — a fifth of the push senders' profile samples at ten deliveries of every group event. The bytes are
  * handed to the method Tomcat itself ends in after encoding ({@code WsRemoteEndpointImplBase.sendMessageBlock(byte,
- * ByteBuffer, boolean)}: the text opcode, the payload, the last part), so the frame on the wire, its extensions
+ * ByteBuffer, boolean, long)}: the text opcode, the payload, the last part, the session's blocking send timeout, which
+ * Tomcat's own text send reads from the session's user properties), so the frame on the wire, its extensions
  * (permessage-deflate) and the blocking send timeout are Tomcat's own.
  *
  * <p>That method is package-private, so it is looked up once, reflectively; if it cannot be (another container, a
@@ -38,8 +39,18 @@ final class EncodedTextSession extends WebSocketSessionDecorator {
 
     /** {@code RemoteEndpoint.Basic} → Tomcat's endpoint that writes frames, or null when not found. */
     private static final MethodHandle IMPLEMENTATION;
-    /** That endpoint's {@code sendMessageBlock(byte opCode, ByteBuffer payload, boolean last)}, or null. */
+    /**
+     * That endpoint's {@code sendMessageBlock(byte opCode, ByteBuffer payload, boolean last, long timeoutMillis)}, or
+     * null. The variant without the timeout reads it from the session's user properties for every frame, a map look-up
+     * on a session the push sender has not touched since its last frame: a sixth of the push sender's profile samples
+     * at 1,000 connections, nearly all of it in that look-up. Here it is read once per session.
+     */
     private static final MethodHandle SEND_BLOCK;
+
+    /** Tomcat's user property of a session's blocking send timeout (ms) and its default. */
+    static final String BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
+
+    static final long DEFAULT_BLOCKING_SEND_TIMEOUT = 20_000;
 
     static {
         MethodHandle implementation = null;
@@ -55,9 +66,9 @@ final class EncodedTextSession extends WebSocketSessionDecorator {
             sendBlock = inImpl.findVirtual(
                             impl,
                             "sendMessageBlock",
-                            MethodType.methodType(void.class, byte.class, ByteBuffer.class, boolean.class))
+                            MethodType.methodType(void.class, byte.class, ByteBuffer.class, boolean.class, long.class))
                     .asType(MethodType.methodType(
-                            void.class, Object.class, byte.class, ByteBuffer.class, boolean.class));
+                            void.class, Object.class, byte.class, ByteBuffer.class, boolean.class, long.class));
             log.info("encoded frames go to Tomcat's WebSocket endpoint as bytes");
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             implementation = null;
@@ -73,6 +84,9 @@ final class EncodedTextSession extends WebSocketSessionDecorator {
     /** Tomcat's endpoint of this session, found at the first encoded frame; null if there is none. */
     private Object endpoint;
 
+    /** Tomcat's blocking send timeout of this session (ms), read with the endpoint. */
+    private long timeoutMillis;
+
     private boolean looked;
 
     EncodedTextSession(WebSocketSession delegate) {
@@ -82,6 +96,11 @@ final class EncodedTextSession extends WebSocketSessionDecorator {
     /** Whether encoded frames can skip the string on this server (Tomcat's endpoint was found). */
     static boolean writesBytes() {
         return SEND_BLOCK != null;
+    }
+
+    /** The blocking send timeout its encoded frames are sent with (ms), once the first has been sent. */
+    long timeoutMillis() {
+        return timeoutMillis;
     }
 
     @Override
@@ -96,7 +115,7 @@ final class EncodedTextSession extends WebSocketSessionDecorator {
             return;
         }
         try {
-            SEND_BLOCK.invokeExact(target, TEXT, ByteBuffer.wrap(text.getPayload()), true);
+            SEND_BLOCK.invokeExact(target, TEXT, ByteBuffer.wrap(text.getPayload()), true, timeoutMillis);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -110,8 +129,11 @@ final class EncodedTextSession extends WebSocketSessionDecorator {
             looked = true;
             if (SEND_BLOCK != null && getDelegate() instanceof StandardWebSocketSession standard) {
                 try {
-                    endpoint = IMPLEMENTATION.invokeExact(
-                            standard.getNativeSession().getBasicRemote());
+                    jakarta.websocket.Session nativeSession = standard.getNativeSession();
+                    timeoutMillis = nativeSession.getUserProperties().get(BLOCKING_SEND_TIMEOUT) instanceof Long set
+                            ? set
+                            : DEFAULT_BLOCKING_SEND_TIMEOUT;
+                    endpoint = IMPLEMENTATION.invokeExact(nativeSession.getBasicRemote());
                 } catch (Throwable e) {
                     log.debug("session {} writes encoded frames as text messages", getId(), e);
                 }

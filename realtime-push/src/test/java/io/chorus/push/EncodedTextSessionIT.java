@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.adapter.standard.StandardWebSocketSession;
 import org.springframework.web.socket.client.standard.StandardWebSocketClient;
 import org.springframework.web.socket.config.annotation.EnableWebSocket;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
@@ -41,6 +43,12 @@ class EncodedTextSessionIT {
 
     private static final String SHORT = "MESSAGE\nseq:1\n\n{\"text\":\"héllo ✓ 😀\"}\u0000";
     private static final String LONG = "é✓😀".repeat(3000);
+
+    /** A blocking send timeout other than Tomcat's default, set on the server's session. */
+    private static final long TIMEOUT_MILLIS = 7_000;
+
+    /** The timeout the server's encoded frames were sent with. */
+    private static final AtomicLong SENT_WITH = new AtomicLong();
 
     private ConfigurableApplicationContext server;
     private final List<String> received = new CopyOnWriteArrayList<>();
@@ -59,8 +67,13 @@ class EncodedTextSessionIT {
                     new TextWebSocketHandler() {
                         @Override
                         public void afterConnectionEstablished(WebSocketSession session) throws Exception {
+                            ((StandardWebSocketSession) session)
+                                    .getNativeSession()
+                                    .getUserProperties()
+                                    .put(EncodedTextSession.BLOCKING_SEND_TIMEOUT, TIMEOUT_MILLIS);
                             EncodedTextSession encoded = new EncodedTextSession(session);
                             encoded.sendMessage(new EncodedText(SHORT.getBytes(StandardCharsets.UTF_8)));
+                            SENT_WITH.set(encoded.timeoutMillis());
                             // Spring's own text messages still go the usual way, in between
                             encoded.sendMessage(new TextMessage("plain"));
                             encoded.sendMessage(new EncodedText(LONG.getBytes(StandardCharsets.UTF_8)));
@@ -106,6 +119,8 @@ class EncodedTextSessionIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 3);
             assertThat(received).containsExactly(SHORT, "plain", LONG);
             assertThat(EncodedTextSession.writesBytes()).isTrue();
+            // the session's own blocking send timeout, as Tomcat's text send would have used
+            assertThat(SENT_WITH.get()).isEqualTo(TIMEOUT_MILLIS);
         } finally {
             session.close(CloseStatus.NORMAL);
         }
