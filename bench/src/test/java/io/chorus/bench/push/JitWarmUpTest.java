@@ -30,6 +30,12 @@ class JitWarmUpTest {
         clock.set(at);
     }
 
+    /** Moves time to {@code seconds}, the JIT having taken {@code share} of a core meanwhile, and asks the warm-up. */
+    private boolean warmAt(JitWarmUp warmUp, long seconds, double share) {
+        advance(seconds * SECOND, share);
+        return warmUp.warm(seconds * SECOND);
+    }
+
     /** A warm-up whose readings are taken on the caller's thread, so that each call sees the ones it asked for. */
     private JitWarmUp warmUp(Duration minimum, Duration maximum) {
         return new JitWarmUp(this::read, Runnable::run, 0, minimum, maximum);
@@ -41,23 +47,16 @@ class JitWarmUpTest {
         JitWarmUp warmUp = warmUp(Duration.ofSeconds(60), Duration.ofSeconds(240));
 
         // then: not before the minimum (its first reading is taken two slices before it)
-        advance(40 * SECOND, 0.30);
-        assertThat(warmUp.warm(40 * SECOND)).isFalse();
+        assertThat(warmAt(warmUp, 40, 0.30)).isFalse();
         // the JIT took 30% of a core in both slices before the minimum: on
-        advance(50 * SECOND, 0.30);
-        assertThat(warmUp.warm(50 * SECOND)).isFalse();
-        advance(60 * SECOND, 0.30);
-        assertThat(warmUp.warm(60 * SECOND)).isFalse();
+        assertThat(warmAt(warmUp, 50, 0.30)).isFalse();
+        assertThat(warmAt(warmUp, 60, 0.30)).isFalse();
         // 2% in the next slice, then 6%: the quiet one alone does not end it
-        advance(70 * SECOND, 0.02);
-        assertThat(warmUp.warm(70 * SECOND)).isFalse();
-        advance(80 * SECOND, 0.06);
-        assertThat(warmUp.warm(80 * SECOND)).isFalse();
+        assertThat(warmAt(warmUp, 70, 0.02)).isFalse();
+        assertThat(warmAt(warmUp, 80, 0.06)).isFalse();
         // 3%, then 1%: two in a row, warm, and stays so
-        advance(90 * SECOND, 0.03);
-        assertThat(warmUp.warm(90 * SECOND)).isFalse();
-        advance(100 * SECOND, 0.01);
-        assertThat(warmUp.warm(100 * SECOND)).isTrue();
+        assertThat(warmAt(warmUp, 90, 0.03)).isFalse();
+        assertThat(warmAt(warmUp, 100, 0.01)).isTrue();
         assertThat(warmUp.warm(101 * SECOND)).isTrue();
         assertThat(warmUp.summary()).isEqualTo("warm-up 100 s (JIT 1.0% of a core in its last 10 s)");
     }
@@ -68,16 +67,12 @@ class JitWarmUpTest {
         JitWarmUp warmUp = warmUp(Duration.ofSeconds(60), Duration.ofSeconds(240));
 
         // when: the JIT takes 1% of a core from 40 s on
-        advance(40 * SECOND, 0.30);
-        assertThat(warmUp.warm(40 * SECOND)).isFalse();
-        advance(50 * SECOND, 0.01);
-        assertThat(warmUp.warm(50 * SECOND)).isFalse();
-        advance(59 * SECOND, 0.01);
-        assertThat(warmUp.warm(59 * SECOND)).isFalse();
-        advance(60 * SECOND, 0.01);
+        assertThat(warmAt(warmUp, 40, 0.30)).isFalse();
+        assertThat(warmAt(warmUp, 50, 0.01)).isFalse();
+        assertThat(warmAt(warmUp, 59, 0.01)).isFalse();
 
         // then
-        assertThat(warmUp.warm(60 * SECOND)).isTrue();
+        assertThat(warmAt(warmUp, 60, 0.01)).isTrue();
         assertThat(warmUp.summary()).isEqualTo("warm-up 60 s (JIT 1.0% of a core in its last 10 s)");
     }
 
@@ -89,8 +84,7 @@ class JitWarmUpTest {
         // when: the JIT takes a third of a core throughout
         boolean warm = false;
         for (long at = 40; at < 90 && !warm; at += 10) {
-            advance(at * SECOND, 0.33);
-            warm = warmUp.warm(at * SECOND);
+            warm = warmAt(warmUp, at, 0.33);
         }
         advance(90 * SECOND, 0.33);
 
