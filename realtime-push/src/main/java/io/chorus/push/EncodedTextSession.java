@@ -1,11 +1,13 @@
 package io.chorus.push;
 
 import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.Session;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
+import org.apache.tomcat.websocket.Constants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.socket.TextMessage;
@@ -46,11 +48,6 @@ final class EncodedTextSession extends WebSocketSessionDecorator {
      * at 1,000 connections, nearly all of it in that look-up. Here it is read once per session.
      */
     private static final MethodHandle SEND_BLOCK;
-
-    /** Tomcat's user property of a session's blocking send timeout (ms) and its default. */
-    static final String BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
-
-    static final long DEFAULT_BLOCKING_SEND_TIMEOUT = 20_000;
 
     static {
         MethodHandle implementation = null;
@@ -129,10 +126,12 @@ final class EncodedTextSession extends WebSocketSessionDecorator {
             looked = true;
             if (SEND_BLOCK != null && getDelegate() instanceof StandardWebSocketSession standard) {
                 try {
-                    jakarta.websocket.Session nativeSession = standard.getNativeSession();
-                    timeoutMillis = nativeSession.getUserProperties().get(BLOCKING_SEND_TIMEOUT) instanceof Long set
+                    // Tomcat's constants are compile-time ones, copied in here: no link to Tomcat at run time
+                    Session nativeSession = standard.getNativeSession();
+                    timeoutMillis = nativeSession.getUserProperties().get(Constants.BLOCKING_SEND_TIMEOUT_PROPERTY)
+                                    instanceof Long set
                             ? set
-                            : DEFAULT_BLOCKING_SEND_TIMEOUT;
+                            : Constants.DEFAULT_BLOCKING_SEND_TIMEOUT;
                     endpoint = IMPLEMENTATION.invokeExact(nativeSession.getBasicRemote());
                 } catch (Throwable e) {
                     log.debug("session {} writes encoded frames as text messages", getId(), e);

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.tomcat.websocket.Constants;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,7 +71,7 @@ class EncodedTextSessionIT {
                             ((StandardWebSocketSession) session)
                                     .getNativeSession()
                                     .getUserProperties()
-                                    .put(EncodedTextSession.BLOCKING_SEND_TIMEOUT, TIMEOUT_MILLIS);
+                                    .put(Constants.BLOCKING_SEND_TIMEOUT_PROPERTY, TIMEOUT_MILLIS);
                             EncodedTextSession encoded = new EncodedTextSession(session);
                             encoded.sendMessage(new EncodedText(SHORT.getBytes(StandardCharsets.UTF_8)));
                             SENT_WITH.set(encoded.timeoutMillis());

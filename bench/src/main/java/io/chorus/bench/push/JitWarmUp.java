@@ -9,9 +9,10 @@ import java.util.function.Supplier;
  * When a long window's warm-up ends: after at least {@code minimum}, once the server JVM's JIT compiler threads took
  * less than {@link #SETTLED_SHARE} of a core in each of the last {@link #QUIET_SLICES} slices of {@link #SLICE} (the
  * first of them end before the minimum, so a settled JIT ends it at the minimum), or at {@code maximum} whatever they
- * took. One quiet slice was not enough: the JIT often flared again in the window measured after it. On two cores shared with the load, C2 can still be compiling after a minute (a third of a core in some runs, a few
- * percent in others, same code, same hour), and a window measured then measures the compiler, not the server. Readings
- * of {@code /proc} are taken off the pacer's thread; {@link #warm(long)} never blocks.
+ * took. One quiet slice was not enough: the JIT often flared again in the window measured after it. On two cores
+ * shared with the load, C2 can still be compiling after a minute (a third of a core in some runs, a few percent in
+ * others, same code, same hour), and a window measured then measures the compiler, not the server. Readings of
+ * {@code /proc} are taken off the pacer's thread; {@link #warm(long)} never blocks.
  */
 final class JitWarmUp {
 
