@@ -15,7 +15,6 @@ import org.axonframework.common.caching.Cache;
 import org.axonframework.common.transaction.NoTransactionManager;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.Configuration;
-import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.annotation.HandlerDefinition;
@@ -74,7 +73,8 @@ public class GroupCommandConfiguration {
 
     /**
      * A snapshot every {@code snapshotThreshold} events of a group, from the state the command side holds; it is
-     * serialized after the command's commit on the command thread and stored on the snapshot thread.
+     * serialized after the command's commit on the command thread, under the group's lock, and stored on the
+     * snapshot thread.
      */
     @Bean
     SnapshotTriggerDefinition groupSnapshotTrigger(
@@ -98,7 +98,7 @@ public class GroupCommandConfiguration {
                 parameterResolverFactory,
                 handlerDefinition,
                 meters.getIfAvailable(SimpleMeterRegistry::new));
-        return new EventCountSnapshotTriggerDefinition(snapshotter, properties.snapshotThreshold());
+        return new CommitTimeSnapshotTriggerDefinition(snapshotter, properties.snapshotThreshold());
     }
 
     @Bean

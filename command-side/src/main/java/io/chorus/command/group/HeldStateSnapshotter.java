@@ -32,15 +32,15 @@ import org.slf4j.LoggerFactory;
  * 4.5% of the JVM's CPU samples (async-profiler) and, in PostgreSQL, the second most expensive statement
  * ({@code pg_stat_statements}: 2,000 rows per snapshot).
  *
- * <p>Axon's trigger asks for a snapshot while the command that crossed the threshold prepares its commit (or, for a
- * group created in this process, at the command's clean-up). This snapshotter then waits for the commit and, still
- * on the command's thread and under the group's lock (released at the end of the unit of work's clean-up), serializes
- * the group as the cache holds it: the state right after that command's events, at their sequence number. The
- * snapshot is stored on the snapshot thread. The serialization is what the command (and its group's next ones)
- * waits for: about 6 ms for a group with 2,000 recent sends on the 2-core build machine. When there is no committed
- * command (a group whose load from its events crossed the threshold outside one, a rolled back one), or the cache
- * no longer holds the group, the replaying snapshotter takes the snapshot as before. A snapshot that fails to store
- * loses nothing: a load reads the events.
+ * <p>The trigger ({@link CommitTimeSnapshotTriggerDefinition}) asks for a snapshot while the command that loaded or
+ * changed the group past the threshold prepares its commit. This snapshotter then waits for the commit and, still on
+ * the command's thread and under the group's lock (released in the unit of work's clean-up, after the commit phase),
+ * serializes the group as the cache holds it: the state right after that command's events, at their sequence number.
+ * The snapshot is stored on the snapshot thread. The serialization is what the command (and its group's next ones)
+ * waits for: about 6 ms for a group with 2,000 recent sends on the 2-core build machine. Asked at any later phase
+ * (the lock may be released by then, and the group's next command changing the same instance) or outside a command,
+ * or when the cache no longer holds the group, the replaying snapshotter takes the snapshot from the stored events
+ * instead. A snapshot that fails to store loses nothing: a load reads the events.
  */
 final class HeldStateSnapshotter implements Snapshotter {
 
@@ -89,16 +89,9 @@ final class HeldStateSnapshotter implements Snapshotter {
 
     @Override
     public void scheduleSnapshot(Class<?> aggregateType, String aggregateIdentifier) {
-        UnitOfWork.Phase phase =
-                CurrentUnitOfWork.isStarted() ? CurrentUnitOfWork.get().phase() : null;
-        if (phase != null && phase.isBefore(UnitOfWork.Phase.AFTER_COMMIT)) {
-            // a loaded group's command, preparing its commit
+        if (CurrentUnitOfWork.isStarted() && CurrentUnitOfWork.get().phase().isBefore(UnitOfWork.Phase.AFTER_COMMIT)) {
+            // the group's command, preparing its commit: the group's lock is held until its clean-up
             CurrentUnitOfWork.get().afterCommit(unitOfWork -> fromHeldState(aggregateType, aggregateIdentifier));
-        } else if (phase == UnitOfWork.Phase.CLEANUP && !CurrentUnitOfWork.get().isRolledBack()) {
-            // a group created in this process, whose trigger asks at clean-up: clean-up handlers run in reverse
-            // order of registration, and the one that releases the group's lock was registered first (at the
-            // group's load or creation), so the lock is still held here
-            fromHeldState(aggregateType, aggregateIdentifier);
         } else {
             replay(aggregateType, aggregateIdentifier);
         }
