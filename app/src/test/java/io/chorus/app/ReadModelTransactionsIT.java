@@ -28,9 +28,9 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * A transaction that writes a read model writes no event, so the commit-ordered stream does not wait for it; one that
- * has appended events still holds back what committed after it, whatever else it writes; and a read-model
- * transaction cannot append events, which is what makes leaving it out safe.
+ * A transaction that writes a read model or stores a snapshot writes no event, so the commit-ordered stream does not
+ * wait for it; one that has appended events still holds back what committed after it, whatever else it writes; and a
+ * read-model or snapshot transaction cannot append events, which is what makes leaving it out safe.
  */
 @ChorusIT
 class ReadModelTransactionsIT {
@@ -80,6 +80,58 @@ class ReadModelTransactionsIT {
             assertThat(waits).isEmpty();
             projection.rollback();
         }
+    }
+
+    @Test
+    void anOpenSnapshotTransactionHoldsNoEventBack() throws Exception {
+        // given a transaction that stored a group's snapshot and is still open, older than the event committed after it
+        TrackingToken head = engine.createHeadToken();
+        String group = "snapshotted-" + UUID.randomUUID();
+        CountDownLatch stored = new CountDownLatch(1);
+        CountDownLatch commit = new CountDownLatch(1);
+        CompletableFuture<Void> snapshot = CompletableFuture.runAsync(() -> new TransactionTemplate(springTransactions)
+                .executeWithoutResult(status -> {
+                    engine.storeSnapshot(new GenericDomainEventMessage<>("reads-test", group, 41, "state at 41"));
+                    stored.countDown();
+                    await(commit);
+                }));
+        try {
+            assertThat(stored.await(10, TimeUnit.SECONDS)).isTrue();
+            String event = appendInItsOwnTransaction();
+
+            // when
+            List<Object> read = CommitOrderedReadsIT.payloads(engine, head);
+
+            // then the event comes at once: no wait behind the snapshot's transaction
+            assertThat(read).containsExactly(event);
+            assertThat(waits).isEmpty();
+        } finally {
+            commit.countDown();
+        }
+        snapshot.get(10, TimeUnit.SECONDS);
+        assertThat(jdbc.queryForObject(
+                        "select count(*) from snapshot_event_entry where aggregate_identifier = ?", Long.class, group))
+                .isOne();
+    }
+
+    @Test
+    void aSnapshotTransactionCannotAppendEvents() {
+        // given
+        String group = "snapshot-then-append-" + UUID.randomUUID();
+
+        // when a transaction stores a snapshot, then appends an event
+        assertThatThrownBy(() -> new TransactionTemplate(springTransactions).executeWithoutResult(status -> {
+                    engine.storeSnapshot(new GenericDomainEventMessage<>("reads-test", group, 0, "state"));
+                    engine.appendEvents(new GenericDomainEventMessage<>("reads-test", group, 1, "refused"));
+                }))
+                // then the append fails, and the transaction leaves nothing behind
+                .hasStackTraceContaining("events cannot be appended in a transaction that has written a read model");
+        assertThat(jdbc.queryForObject(
+                        "select count(*) from domain_event_entry where aggregate_identifier = ?", Long.class, group))
+                .isZero();
+        assertThat(jdbc.queryForObject(
+                        "select count(*) from snapshot_event_entry where aggregate_identifier = ?", Long.class, group))
+                .isZero();
     }
 
     @Test

@@ -8,6 +8,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param maxTextLength longest message text, in characters after stripping surrounding whitespace
  * @param snapshotThreshold events of a group after which a snapshot is taken, so loading stays bounded
+ * @param spreadSnapshots whether each group's first snapshot comes after between half and all of the threshold's
+ *     events (a phase from its identifier) rather than all groups' at the threshold, so that groups growing together
+ *     are not all snapshotted at once
  * @param commandRetries how often a command that lost a concurrent append is retried
  * @param cachedGroups how many groups stay loaded in memory (each holds its recent sends, up to 10,000)
  */
@@ -15,5 +18,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record CommandSideProperties(
         @DefaultValue("4000") int maxTextLength,
         @DefaultValue("2000") int snapshotThreshold,
+        @DefaultValue("true") boolean spreadSnapshots,
         @DefaultValue("10") int commandRetries,
         @DefaultValue("1000") int cachedGroups) {}

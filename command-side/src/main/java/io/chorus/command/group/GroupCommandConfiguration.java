@@ -98,7 +98,8 @@ public class GroupCommandConfiguration {
                 parameterResolverFactory,
                 handlerDefinition,
                 meters.getIfAvailable(SimpleMeterRegistry::new));
-        return new CommitTimeSnapshotTriggerDefinition(snapshotter, properties.snapshotThreshold());
+        return new CommitTimeSnapshotTriggerDefinition(
+                snapshotter, properties.snapshotThreshold(), properties.spreadSnapshots());
     }
 
     @Bean
