@@ -84,19 +84,11 @@ class ReadModelTransactionsIT {
 
     @Test
     void anOpenSnapshotTransactionHoldsNoEventBack() throws Exception {
-        // given a transaction that stored a group's snapshot and is still open, older than the event committed after it
+        // given a transaction that stored a group's snapshot, still open, older than the event committed after it
         TrackingToken head = engine.createHeadToken();
         String group = "snapshotted-" + UUID.randomUUID();
-        CountDownLatch stored = new CountDownLatch(1);
-        CountDownLatch commit = new CountDownLatch(1);
-        CompletableFuture<Void> snapshot = CompletableFuture.runAsync(() -> new TransactionTemplate(springTransactions)
-                .executeWithoutResult(status -> {
-                    engine.storeSnapshot(new GenericDomainEventMessage<>("reads-test", group, 41, "state at 41"));
-                    stored.countDown();
-                    await(commit);
-                }));
-        try {
-            assertThat(stored.await(10, TimeUnit.SECONDS)).isTrue();
+        try (OpenTransaction snapshot = openTransaction(
+                () -> engine.storeSnapshot(new GenericDomainEventMessage<>("reads-test", group, 41, "state at 41")))) {
             String event = appendInItsOwnTransaction();
 
             // when
@@ -105,10 +97,7 @@ class ReadModelTransactionsIT {
             // then the event comes at once: no wait behind the snapshot's transaction
             assertThat(read).containsExactly(event);
             assertThat(waits).isEmpty();
-        } finally {
-            commit.countDown();
         }
-        snapshot.get(10, TimeUnit.SECONDS);
         assertThat(jdbc.queryForObject(
                         "select count(*) from snapshot_event_entry where aggregate_identifier = ?", Long.class, group))
                 .isOne();
@@ -162,34 +151,53 @@ class ReadModelTransactionsIT {
         // given a transaction that appended an event, then wrote a read model, and is still open
         TrackingToken head = engine.createHeadToken();
         String aggregate = "appended-first-" + UUID.randomUUID();
-        CountDownLatch written = new CountDownLatch(1);
+        String younger;
+        List<Object> whileOpen;
+        try (OpenTransaction older = openTransaction(() -> {
+            engine.appendEvents(new GenericDomainEventMessage<>("reads-test", aggregate, 0, aggregate));
+            jdbc.update(
+                    "insert into read_marker_b (group_id, user_id, read_seq) values (?, 'reader', 1)",
+                    "appended-first-" + UUID.randomUUID());
+        })) {
+            younger = appendInItsOwnTransaction();
+
+            // when read while it is open, and after it committed
+            whileOpen = CommitOrderedReadsIT.payloads(engine, head);
+        }
+        List<Object> afterwards = CommitOrderedReadsIT.payloads(engine, head);
+
+        // then the younger event waited behind the older transaction, and then both came, the older one first
+        assertThat(whileOpen).isEmpty();
+        assertThat(waits).hasSize(1);
+        assertThat(afterwards).containsExactly(aggregate, younger);
+    }
+
+    /** A transaction on another thread that has done {@code work} and stays open until closed (then commits). */
+    private record OpenTransaction(CountDownLatch commit, CompletableFuture<Void> transaction)
+            implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            commit.countDown();
+            transaction.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private OpenTransaction openTransaction(Runnable work) throws Exception {
+        CountDownLatch done = new CountDownLatch(1);
         CountDownLatch commit = new CountDownLatch(1);
-        CompletableFuture<Void> older = CompletableFuture.runAsync(() -> new TransactionTemplate(springTransactions)
-                .executeWithoutResult(status -> {
-                    engine.appendEvents(new GenericDomainEventMessage<>("reads-test", aggregate, 0, aggregate));
-                    jdbc.update(
-                            "insert into read_marker_b (group_id, user_id, read_seq) values (?, 'reader', 1)",
-                            "appended-first-" + UUID.randomUUID());
-                    written.countDown();
+        CompletableFuture<Void> transaction = CompletableFuture.runAsync(
+                () -> new TransactionTemplate(springTransactions).executeWithoutResult(status -> {
+                    work.run();
+                    done.countDown();
                     await(commit);
                 }));
-        try {
-            assertThat(written.await(10, TimeUnit.SECONDS)).isTrue();
-            String younger = appendInItsOwnTransaction();
-
-            // when
-            List<Object> whileOpen = CommitOrderedReadsIT.payloads(engine, head);
+        if (!done.await(10, TimeUnit.SECONDS)) {
+            // its work failed (get throws why) or hangs
             commit.countDown();
-            older.get(10, TimeUnit.SECONDS);
-            List<Object> afterwards = CommitOrderedReadsIT.payloads(engine, head);
-
-            // then the younger event waited behind the older transaction, and then both came, the older one first
-            assertThat(whileOpen).isEmpty();
-            assertThat(waits).hasSize(1);
-            assertThat(afterwards).containsExactly(aggregate, younger);
-        } finally {
-            commit.countDown();
+            transaction.get(10, TimeUnit.SECONDS);
+            throw new IllegalStateException("the transaction did not do its work");
         }
+        return new OpenTransaction(commit, transaction);
     }
 
     private String appendInItsOwnTransaction() {
