@@ -19,6 +19,7 @@ import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.annotation.HandlerDefinition;
 import org.axonframework.messaging.annotation.ParameterResolverFactory;
+import org.axonframework.messaging.correlation.CorrelationDataProvider;
 import org.axonframework.messaging.interceptors.CorrelationDataInterceptor;
 import org.axonframework.modelling.command.CommandTargetResolver;
 import org.axonframework.serialization.Serializer;
@@ -33,6 +34,12 @@ import org.springframework.context.annotation.Bean;
 @org.springframework.context.annotation.Configuration
 @EnableConfigurationProperties(CommandSideProperties.class)
 public class GroupCommandConfiguration {
+
+    /** Replaces Axon's default provider (a bean only when none is defined): see {@link CommandOrigin}. */
+    @Bean
+    CorrelationDataProvider commandOrigin() {
+        return new CommandOrigin();
+    }
 
     /** Busy groups stay in memory; a cold or evicted one loads from its latest snapshot. */
     @Bean
