@@ -24,12 +24,12 @@ import org.axonframework.messaging.unitofwork.UnitOfWork;
  * after it: the group's next event repeated a seq (seen in ChaosIT; reproduced by SnapshotIT).
  *
  * <p>With {@code spread}, each group's count starts at a phase of its own, from its identifier, below half the
- * threshold: its first
- * snapshot comes after between half and all of the threshold's events, and the next ones every threshold events.
- * Groups that grow together (a bot posting to all of them, a load test) would otherwise all be snapshotted within
- * the same second, each serialized under its lock and written in a transaction of its own, a burst that held every
- * group's sends and pushes back (bench/push-benchmark.sh: a hundred groups crossed 2,000 events together in the
- * measured window). A group is still never loaded from more than a threshold of events after its latest snapshot.
+ * threshold: its first snapshot after it is created (or loaded into the cache) comes after between half and all of
+ * the threshold's events, and the next ones every threshold events. Groups that grow together (a bot posting to all
+ * of them, a load test) would otherwise all be snapshotted within the same second, each serialized under its lock and
+ * written in a transaction of its own, a burst that held every group's sends and pushes back (bench/push-benchmark.sh:
+ * a hundred groups crossed 2,000 events together in the measured window). A group is still never loaded from more
+ * than a threshold of events after its latest snapshot.
  */
 final class CommitTimeSnapshotTriggerDefinition implements SnapshotTriggerDefinition {
 
