@@ -98,9 +98,7 @@ class ReadModelTransactionsIT {
             assertThat(read).containsExactly(event);
             assertThat(waits).isEmpty();
         }
-        assertThat(jdbc.queryForObject(
-                        "select count(*) from snapshot_event_entry where aggregate_identifier = ?", Long.class, group))
-                .isOne();
+        assertThat(rows("snapshot_event_entry", "aggregate_identifier", group)).isOne();
     }
 
     @Test
@@ -115,12 +113,8 @@ class ReadModelTransactionsIT {
                 }))
                 // then the append fails, and the transaction leaves nothing behind
                 .hasStackTraceContaining("events cannot be appended in a transaction that has written a read model");
-        assertThat(jdbc.queryForObject(
-                        "select count(*) from domain_event_entry where aggregate_identifier = ?", Long.class, group))
-                .isZero();
-        assertThat(jdbc.queryForObject(
-                        "select count(*) from snapshot_event_entry where aggregate_identifier = ?", Long.class, group))
-                .isZero();
+        assertThat(rows("domain_event_entry", "aggregate_identifier", group)).isZero();
+        assertThat(rows("snapshot_event_entry", "aggregate_identifier", group)).isZero();
     }
 
     @Test
@@ -137,13 +131,9 @@ class ReadModelTransactionsIT {
                 }))
                 // then the append fails, naming why, and the transaction leaves nothing behind
                 .hasStackTraceContaining("events cannot be appended in a transaction that has written a read model");
-        assertThat(jdbc.queryForObject(
-                        "select count(*) from domain_event_entry where aggregate_identifier = ?",
-                        Long.class,
-                        aggregate))
+        assertThat(rows("domain_event_entry", "aggregate_identifier", aggregate))
                 .isZero();
-        assertThat(jdbc.queryForObject("select count(*) from read_marker_b where group_id = ?", Long.class, group))
-                .isZero();
+        assertThat(rows("read_marker_b", "group_id", group)).isZero();
     }
 
     @Test
@@ -206,6 +196,11 @@ class ReadModelTransactionsIT {
                 .executeWithoutResult(status ->
                         engine.appendEvents(new GenericDomainEventMessage<>("reads-test", aggregate, 0, aggregate)));
         return aggregate;
+    }
+
+    /** How many rows of {@code table} have {@code value} in {@code column}. */
+    private long rows(String table, String column, String value) {
+        return jdbc.queryForObject("select count(*) from " + table + " where " + column + " = ?", Long.class, value);
     }
 
     private static void writeReadMarker(Connection connection) throws Exception {
