@@ -24,15 +24,21 @@ import java.util.function.LongConsumer;
 
 /**
  * The harness's STOMP connections, subscribers and senders alike: plain WebSocket (RFC 6455) over non-blocking
- * sockets, all read by one thread on one selector, speaking just enough STOMP (CONNECT, SUBSCRIBE and SEND; of what
+ * sockets, read by a few threads (each connection by one of them, on its selector), speaking just enough STOMP (CONNECT, SUBSCRIBE and SEND; of what
  * arrives, only the id in each MESSAGE's body is read).
  *
  * <p>Why not a WebSocket client library: the harness shares this machine's two cores with the server it measures,
  * and on this VM every system call and every thread hand-over is dear. Tomcat's JSR-356 client reads each
  * connection through an asynchronous channel whose completions are handed to a thread pool, and a send through
- * Spring's STOMP client waited for the pool's write completion. Here one selector thread reads every connection that
- * is ready in one pass, and a SEND is written by the caller's thread: no hand-over either way. The same connections
- * are used against Chorus and the bare broker.
+ * Spring's STOMP client waited for the pool's write completion. Here a selector thread reads every one of its
+ * connections that is ready in one pass, and a SEND is written by the caller's thread: no hand-over either way. The
+ * same connections are used against Chorus and the bare broker.
+ *
+ * <p>Why more than one reader: the 1,000 connections stand for 1,000 clients on machines of their own, but here they
+ * share two cores with the server under test, and the scheduler shares a core between runnable threads, not
+ * processes. One thread reading 65,000 frames/s (the fan-out run) got its turn behind a dozen of the server's
+ * threads, and measured that wait as push latency: at 650 messages/s Chorus wrote its frames within 34 ms of the
+ * SEND (p99) while the harness read them 109 ms after (2026-12-06). The default is one reader per core.
  */
 final class LeanConnections implements AutoCloseable {
 
@@ -45,8 +51,8 @@ final class LeanConnections implements AutoCloseable {
     /** Gets the server's stamp of every 16th message that has one ({@link #STAMP_KEY}), or null. */
     private final Stamped onStamped;
 
-    private final Selector selector;
-    private final Thread reader;
+    private final Selector[] selectors;
+    private final Thread[] readers;
     private final List<Connection> connections = new ArrayList<>();
     private final AtomicInteger closedByServer = new AtomicInteger();
     private volatile boolean running = true;
@@ -58,25 +64,36 @@ final class LeanConnections implements AutoCloseable {
 
     /** Connections to {@code uri} (ws://host:port/path); {@code onMessage} gets each MESSAGE's id, on the reader. */
     LeanConnections(URI uri, LongConsumer onMessage) {
-        this(uri, onMessage, null);
+        this(uri, onMessage, null, 1);
     }
 
     /**
      * As above, and {@code onStamped} gets, for every 16th message id, the time the server stamped the message with
-     * when it took the SEND (a Chorus message's {@code sentAt}); a frame without one is not passed on.
+     * when it took the SEND (a Chorus message's {@code sentAt}); a frame without one is not passed on. The
+     * connections are read by {@code readers} threads, so both consumers must take calls from several threads at once.
      */
-    LeanConnections(URI uri, LongConsumer onMessage, Stamped onStamped) {
+    LeanConnections(URI uri, LongConsumer onMessage, Stamped onStamped, int readers) {
+        if (readers < 1) {
+            throw new IllegalArgumentException("readers must be 1 or more; got " + readers);
+        }
         this.uri = uri;
         this.onMessage = onMessage;
         this.onStamped = onStamped;
+        this.selectors = new Selector[readers];
+        this.readers = new Thread[readers];
         try {
-            this.selector = Selector.open();
+            for (int r = 0; r < readers; r++) {
+                selectors[r] = Selector.open();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.reader = new Thread(this::readLoop, "bench-connections");
-        this.reader.setDaemon(true);
-        this.reader.start();
+        for (int r = 0; r < readers; r++) {
+            Selector selector = selectors[r];
+            this.readers[r] = new Thread(() -> readLoop(selector), "bench-connections-" + r);
+            this.readers[r].setDaemon(true);
+            this.readers[r].start();
+        }
     }
 
     /** Connections the server closed (a slow-consumer cut-off, for instance) since they were opened. */
@@ -86,7 +103,8 @@ final class LeanConnections implements AutoCloseable {
 
     /**
      * Opens one more connection, its upgrade and CONNECT blocking on the caller's thread (so a refused token fails
-     * here); the reader thread then takes it over. Its index, for {@link #subscribe} and {@link #send}.
+     * here); a reader thread then takes it over (the connections in turn). Its index, for {@link #subscribe} and
+     * {@link #send}.
      */
     int open(String token) throws IOException {
         SocketChannel channel = SocketChannel.open(new InetSocketAddress(uri.getHost(), uri.getPort()));
@@ -109,6 +127,7 @@ final class LeanConnections implements AutoCloseable {
             index = connections.size();
             connections.add(connection);
         }
+        Selector selector = selectors[index % selectors.length];
         channel.register(selector, SelectionKey.OP_READ, connection);
         selector.wakeup();
         return index;
@@ -137,9 +156,13 @@ final class LeanConnections implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        selector.wakeup();
+        for (Selector selector : selectors) {
+            selector.wakeup();
+        }
         try {
-            reader.join(5_000);
+            for (Thread reader : readers) {
+                reader.join(5_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -152,14 +175,16 @@ final class LeanConnections implements AutoCloseable {
                 }
             }
         }
-        try {
-            selector.close();
-        } catch (IOException e) {
-            // nothing is left to read
+        for (Selector selector : selectors) {
+            try {
+                selector.close();
+            } catch (IOException e) {
+                // nothing is left to read
+            }
         }
     }
 
-    private void readLoop() {
+    private void readLoop(Selector selector) {
         ByteBuffer scratch = ByteBuffer.allocateDirect(256 * 1024);
         try {
             while (running) {

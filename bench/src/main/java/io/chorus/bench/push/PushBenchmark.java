@@ -98,6 +98,14 @@ public final class PushBenchmark {
      */
     private static final boolean TRACE = Boolean.parseBoolean(System.getenv("PUSH_BENCH_TRACE"));
 
+    /**
+     * The harness's reader threads ({@link LeanConnections}): PUSH_BENCH_READERS, one per core by default (before
+     * 2026-12-06 always one).
+     */
+    private static final int READERS = Integer.parseInt(System.getenv()
+            .getOrDefault(
+                    "PUSH_BENCH_READERS", String.valueOf(Runtime.getRuntime().availableProcessors())));
+
     private final int connections;
     private final int groups;
     private final int rate;
@@ -265,7 +273,8 @@ public final class PushBenchmark {
 
     private void run() throws Exception {
         String classpath = System.getProperty("java.class.path");
-        System.out.println("machine: " + BenchContext.machine() + "; servers run with -Xmx512m on the same cores");
+        System.out.println("machine: " + BenchContext.machine() + "; servers run with -Xmx512m on the same cores;"
+                + " the harness reads its connections with " + READERS + " thread(s)");
         System.out.printf(
                 "load: %d subscribed connections, %d groups (%d subscribers each), %d messages/s, %d s measured;"
                         + " fan-out run: then each connection also follows one of %d large groups (%d subscribers each)%n",
@@ -518,7 +527,7 @@ public final class PushBenchmark {
             this.machine = new MachineCpu(server.process.pid());
             this.chorus = chorus;
             this.name = chorus ? "Chorus" : "bare broker";
-            connections = new LeanConnections(websocketUri(), this::delivered, chorus ? this::stamped : null);
+            connections = new LeanConnections(websocketUri(), this::delivered, chorus ? this::stamped : null, READERS);
         }
 
         void prepare(int count) throws Exception {

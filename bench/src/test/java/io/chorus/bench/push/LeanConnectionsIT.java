@@ -9,7 +9,11 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,7 +25,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * The push benchmark's connections against the bare broker it measures as its ceiling: every MESSAGE sent through
  * one reaches every subscriber once, whatever the size of its frame (the short and 16-bit WebSocket lengths; WebSocketFramesTest
- * covers the rest), a second subscription on a connection delivers too, and a refused upgrade fails on the caller.
+ * covers the rest), a second subscription on a connection delivers too, connections spread over several reader threads
+ * each get every message once, and a refused upgrade fails on the caller.
  */
 class LeanConnectionsIT {
 
@@ -103,6 +108,50 @@ class LeanConnectionsIT {
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(ids).contains(20L, 10L));
         assertThat(ids.stream().filter(id -> id >= 10)).containsExactlyInAnyOrder(20L, 10L);
+    }
+
+    @Test
+    void connectionsSpreadOverSeveralReadersEachGetEveryMessageOnce() throws Exception {
+        // given six subscribers of g1 on one set of connections read by three threads; each delivery is counted
+        // per message id, with the thread that read it
+        Map<Long, AtomicInteger> deliveries = new ConcurrentHashMap<>();
+        Set<String> readers = ConcurrentHashMap.newKeySet();
+        LeanConnections subscribers = new LeanConnections(
+                uri,
+                id -> {
+                    readers.add(Thread.currentThread().getName());
+                    deliveries.computeIfAbsent(id, key -> new AtomicInteger()).incrementAndGet();
+                },
+                null,
+                3);
+        opened.add(subscribers);
+        for (int i = 0; i < 6; i++) {
+            subscribers.subscribe(subscribers.open("none"), "/topic/groups.g1");
+        }
+        Sender sender = sender();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            send(sender, "g1", 1, 10);
+            assertThat(deliveries.getOrDefault(1L, new AtomicInteger()).get()).isGreaterThanOrEqualTo(6);
+        });
+
+        // when 50 messages are sent back to back
+        for (long id = 100; id < 150; id++) {
+            send(sender, "g1", id, 10);
+        }
+
+        // then each reached all six subscribers once, read by all three threads
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(deliveries.keySet().stream().filter(id -> id >= 100))
+                        .hasSize(50));
+        await().pollDelay(Duration.ofMillis(200))
+                .atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(deliveries.entrySet().stream()
+                                .filter(e -> e.getKey() >= 100)
+                                .map(e -> e.getValue().get()))
+                        .containsOnly(6));
+        assertThat(readers)
+                .containsExactlyInAnyOrder("bench-connections-0", "bench-connections-1", "bench-connections-2");
+        assertThat(subscribers.closedByServer()).isZero();
     }
 
     @Test
