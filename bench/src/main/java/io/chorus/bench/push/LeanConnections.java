@@ -24,8 +24,8 @@ import java.util.function.LongConsumer;
 
 /**
  * The harness's STOMP connections, subscribers and senders alike: plain WebSocket (RFC 6455) over non-blocking
- * sockets, read by a few threads (each connection by one of them, on its selector), speaking just enough STOMP (CONNECT, SUBSCRIBE and SEND; of what
- * arrives, only the id in each MESSAGE's body is read).
+ * sockets, read by a few threads (each connection by one of them, on its own selector), speaking just enough STOMP
+ * (CONNECT, SUBSCRIBE and SEND; of what arrives, only the id in each MESSAGE's body is read).
  *
  * <p>Why not a WebSocket client library: the harness shares this machine's two cores with the server it measures,
  * and on this VM every system call and every thread hand-over is dear. Tomcat's JSR-356 client reads each
