@@ -4,4 +4,5 @@ WORKDIR /opt/chorus
 COPY app/target/chorus-app.jar chorus-app.jar
 # LOADER_MAIN picks one side (io.chorus.command.CommandSideApplication, …); unset, the all-in-one app runs
 EXPOSE 8080
-ENTRYPOINT ["java", "-jar", "/opt/chorus/chorus-app.jar"]
+# the projections' threads run at a lower priority than sends and pushes (README: "Projections yield to live traffic")
+ENTRYPOINT ["java", "-XX:ThreadPriorityPolicy=1", "-jar", "/opt/chorus/chorus-app.jar"]

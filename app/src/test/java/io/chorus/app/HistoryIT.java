@@ -290,4 +290,30 @@ class HistoryIT {
         api.post(bob, "/api/groups/" + group + "/join", null);
         await().atMost(Duration.ofSeconds(10)).until(() -> page(bob, "").status() == 200);
     }
+
+    @Test
+    void theProjectionsThreadsYieldToLiveTraffic() {
+        // given a message the projections have applied
+        long seq = send(alice, "bg-1", "applied in the background");
+        awaitProjected(seq);
+
+        // then the threads that read the stream for them and those that applied it have the lowest priority
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            for (String projection : List.of("history", "recent")) {
+                assertThat(priorities("Coordinator[" + projection + "-"))
+                        .isNotEmpty()
+                        .containsOnly(Thread.MIN_PRIORITY);
+                assertThat(priorities("WorkPackage[" + projection + "-")).contains(Thread.MIN_PRIORITY);
+            }
+        });
+        // and the threads that take sends keep theirs
+        assertThat(priorities("http-nio-")).isNotEmpty().containsOnly(Thread.NORM_PRIORITY);
+    }
+
+    private static List<Integer> priorities(String threadNamePrefix) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().startsWith(threadNamePrefix))
+                .map(Thread::getPriority)
+                .toList();
+    }
 }

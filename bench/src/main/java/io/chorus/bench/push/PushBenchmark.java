@@ -30,7 +30,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Send→deliver latency and fan-out of Chorus's STOMP push against a bare Spring STOMP simple broker (no
  * authentication, no persistence: {@link BareBrokerApp}), with the same client harness, each server in its own JVM
- * (-Xmx512m) on this machine, one after the other:
+ * (-Xmx512m, and on Linux -XX:ThreadPriorityPolicy=1 as README's run command: {@link #SERVER_JVM_OPTIONS}) on this
+ * machine, one after the other:
  *
  * <ul>
  *   <li>latency p50/p99/p99.9 at {@code connections} subscribers over {@code groups} groups and {@code rate}
@@ -80,6 +81,13 @@ public final class PushBenchmark {
     };
 
     private static final long P99_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /**
+     * Both servers' JVM options: the heap limit of the goal, and the option README's run command gives Chorus on Linux,
+     * which lets its projections' threads run at a lower priority than those of sends and pushes (the bare broker has
+     * no such threads; the same options for both).
+     */
+    static final List<String> SERVER_JVM_OPTIONS = List.of("-Xmx512m", "-XX:ThreadPriorityPolicy=1");
 
     /** PUSH_BENCH_LATENCY_ONLY=true: only Chorus's latency run (to try a change; the report needs the whole run). */
     private static final boolean LATENCY_ONLY = Boolean.parseBoolean(System.getenv("PUSH_BENCH_LATENCY_ONLY"));
@@ -273,7 +281,8 @@ public final class PushBenchmark {
 
     private void run() throws Exception {
         String classpath = System.getProperty("java.class.path");
-        System.out.println("machine: " + BenchContext.machine() + "; servers run with -Xmx512m on the same cores;"
+        System.out.println("machine: " + BenchContext.machine() + "; servers run with "
+                + String.join(" ", SERVER_JVM_OPTIONS) + " on the same cores;"
                 + " the harness reads its connections with " + READERS + " thread(s)");
         System.out.printf(
                 "load: %d subscribed connections, %d groups (%d subscribers each), %d messages/s, %d s measured;"
@@ -803,7 +812,8 @@ public final class PushBenchmark {
             try (ServerSocket socket = new ServerSocket(0)) {
                 port = socket.getLocalPort();
             }
-            List<String> command = new ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java", "-Xmx512m"));
+            List<String> command = new ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java"));
+            command.addAll(SERVER_JVM_OPTIONS);
             String jfr = System.getenv("PUSH_BENCH_JFR");
             if (jfr != null) {
                 // a CPU profile of each server: PUSH_BENCH_JFR=<directory>

@@ -52,6 +52,8 @@ public class GroupCommandConfiguration {
         return Executors.newSingleThreadExecutor(r -> {
             Thread thread = new Thread(r, "chorus-snapshotter");
             thread.setDaemon(true);
+            // storing a snapshot can wait when the cores are full (with -XX:ThreadPriorityPolicy=1 on Linux)
+            thread.setPriority(Thread.MIN_PRIORITY);
             return thread;
         });
     }

@@ -1,6 +1,8 @@
 package io.chorus.query.projection;
 
 import java.util.List;
+import java.util.concurrent.Executors;
+import org.axonframework.common.AxonThreadFactory;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventhandling.PropagatingErrorHandler;
@@ -54,16 +56,25 @@ public class ProjectionConfiguration {
                                             && p.slot().equals(slot))
                             .registerPooledStreamingEventProcessorConfiguration(
                                     name,
-                                    (config, builder) -> builder.initialToken(source ->
-                                            slots.getObject().state(projection).wanted(slot)
+                                    (config, builder) -> builder.initialToken(source -> slots.getObject()
+                                                            .state(projection)
+                                                            .wanted(slot)
                                                     ? ReplayToken.createReplayToken(
                                                             source.createHeadToken(), source.createTailToken())
-                                                    : source.createHeadToken()));
+                                                    : source.createHeadToken())
+                                            .coordinatorExecutor(processor ->
+                                                    Executors.newSingleThreadScheduledExecutor(new AxonThreadFactory(
+                                                            Thread.MIN_PRIORITY,
+                                                            new ThreadGroup("Coordinator[" + processor + "]")))));
                     configurer.eventProcessing().registerHandlerInterceptor(name, c -> {
                         // Axon starts every processor, and a retired slot's processor runs until the
                         // reconciler stops it: meanwhile it must not write into a slot that was emptied
                         ProjectionSlots current = slots.getObject();
-                        return (unitOfWork, chain) -> current.state(projection).wanted(slot) ? chain.proceed() : null;
+                        return (unitOfWork, chain) -> {
+                            // the worker threads are Axon's (from axon.eventhandling.processors.*.thread-count)
+                            BackgroundWork.yieldToLiveTraffic();
+                            return current.state(projection).wanted(slot) ? chain.proceed() : null;
+                        };
                     });
                     if (RETRIED_ON_FAILURE.contains(projection)) {
                         configurer
