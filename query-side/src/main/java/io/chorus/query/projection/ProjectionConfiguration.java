@@ -72,7 +72,7 @@ public class ProjectionConfiguration {
                         ProjectionSlots current = slots.getObject();
                         return (unitOfWork, chain) -> {
                             // the worker threads are Axon's (from axon.eventhandling.processors.*.thread-count)
-                            BackgroundWork.yieldToLiveTraffic();
+                            BackgroundWork.yieldToLiveTraffic(name);
                             return current.state(projection).wanted(slot) ? chain.proceed() : null;
                         };
                     });
