@@ -2,6 +2,7 @@ package io.chorus.query.projection;
 
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.axonframework.common.AxonThreadFactory;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.ConfigurerModule;
@@ -62,10 +63,7 @@ public class ProjectionConfiguration {
                                                     ? ReplayToken.createReplayToken(
                                                             source.createHeadToken(), source.createTailToken())
                                                     : source.createHeadToken())
-                                            .coordinatorExecutor(processor ->
-                                                    Executors.newSingleThreadScheduledExecutor(new AxonThreadFactory(
-                                                            Thread.MIN_PRIORITY,
-                                                            new ThreadGroup("Coordinator[" + processor + "]")))));
+                                            .coordinatorExecutor(processor -> coordinatorExecutor(config, processor)));
                     configurer.eventProcessing().registerHandlerInterceptor(name, c -> {
                         // Axon starts every processor, and a retired slot's processor runs until the
                         // reconciler stops it: meanwhile it must not write into a slot that was emptied
@@ -84,5 +82,18 @@ public class ProjectionConfiguration {
                 }
             }
         };
+    }
+
+    /**
+     * The executor Axon would give a processor's coordinator (one thread, shut down with Axon's configuration), its
+     * thread at the lowest priority: the coordinator reads the stream for the projection, work that can wait a little
+     * when the cores are full (see {@link BackgroundWork}).
+     */
+    private static ScheduledExecutorService coordinatorExecutor(
+            org.axonframework.config.Configuration config, String processor) {
+        ScheduledExecutorService coordinator = Executors.newSingleThreadScheduledExecutor(
+                new AxonThreadFactory(Thread.MIN_PRIORITY, new ThreadGroup("Coordinator[" + processor + "]")));
+        config.onShutdown(coordinator::shutdown);
+        return coordinator;
     }
 }
