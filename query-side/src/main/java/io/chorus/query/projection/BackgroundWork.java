@@ -20,7 +20,7 @@ final class BackgroundWork {
         }
     }
 
-    static boolean isWorkerOf(Thread thread, String processorName) {
+    private static boolean isWorkerOf(Thread thread, String processorName) {
         ThreadGroup group = thread.getThreadGroup();
         return group != null && group.getName().equals("WorkPackage[" + processorName + "]");
     }
