@@ -31,6 +31,7 @@ import io.chorus.api.message.SendReceiptView;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -144,7 +145,7 @@ class GroupAggregate {
             }
             return; // removing a non-member is a retry or a no-op
         }
-        requireOutranks(actorRole, target);
+        requireOutranks(actorRole, target, "remove or ban");
         apply(new MemberRemovedEvent(
                 groupId, nextSeq(), userId, command.actorId(), command.ban(), true, command.removedAt()));
     }
@@ -172,6 +173,10 @@ class GroupAggregate {
         }
         if (current == command.role()) {
             return;
+        }
+        if (!userId.equals(command.actorId())) {
+            // stepping down is anyone's own choice; changing someone else's role needs a higher rank than theirs
+            requireOutranks(actorRole, current, "change the role of");
         }
         if ((current == Role.OWNER || command.role() == Role.OWNER) && actorRole != Role.OWNER) {
             throw new NotAllowedException("only owners grant or take the owner role");
@@ -349,10 +354,10 @@ class GroupAggregate {
     }
 
     /** Owners act on anyone; admins only on plain members. */
-    private static void requireOutranks(Role actor, Role target) {
+    private static void requireOutranks(Role actor, Role target, String action) {
         if (actor != Role.OWNER && target != Role.MEMBER) {
             throw new NotAllowedException(
-                    "only owners remove or ban " + target.name().toLowerCase() + "s");
+                    "only owners " + action + " " + target.name().toLowerCase(Locale.ROOT) + "s");
         }
     }
 

@@ -291,6 +291,23 @@ class GroupAggregateTest {
         }
 
         @Test
+        void adminCannotBanAnotherAdmin() {
+            fixture.given(groupWithBobAndCarol())
+                    .andGiven(joined(4, "dave", Role.ADMIN))
+                    .when(new RemoveMemberCommand(G, "carol", "dave", true, T1))
+                    .expectException(NotAllowedException.class)
+                    .expectExceptionMessage("only owners remove or ban admins")
+                    .expectNoEvents();
+        }
+
+        @Test
+        void ownerBansAnAdmin() {
+            fixture.given(groupWithBobAndCarol())
+                    .when(new RemoveMemberCommand(G, "alice", "carol", true, T1))
+                    .expectEvents(new MemberRemovedEvent(G, 4, "carol", "alice", true, true, T1));
+        }
+
+        @Test
         void plainMemberCannotKick() {
             fixture.given(groupWithBobAndCarol())
                     .when(new RemoveMemberCommand(G, "bob", "carol", false, T1))
@@ -383,6 +400,30 @@ class GroupAggregateTest {
                     .when(new ChangeRoleCommand(G, "carol", "alice", Role.MEMBER, T1))
                     .expectException(NotAllowedException.class)
                     .expectNoEvents();
+        }
+
+        @Test
+        void adminCannotDemoteAnotherAdmin() {
+            fixture.given(groupWithBobAndCarol())
+                    .andGiven(joined(4, "dave", Role.ADMIN))
+                    .when(new ChangeRoleCommand(G, "carol", "dave", Role.MEMBER, T1))
+                    .expectException(NotAllowedException.class)
+                    .expectExceptionMessage("only owners change the role of admins")
+                    .expectNoEvents();
+        }
+
+        @Test
+        void ownerDemotesAnAdmin() {
+            fixture.given(groupWithBobAndCarol())
+                    .when(new ChangeRoleCommand(G, "alice", "carol", Role.MEMBER, T1))
+                    .expectEvents(new RoleChangedEvent(G, 4, "carol", Role.MEMBER, "alice", T1));
+        }
+
+        @Test
+        void adminStepsDownThemselves() {
+            fixture.given(groupWithBobAndCarol())
+                    .when(new ChangeRoleCommand(G, "carol", "carol", Role.MEMBER, T1))
+                    .expectEvents(new RoleChangedEvent(G, 4, "carol", Role.MEMBER, "carol", T1));
         }
 
         @Test
