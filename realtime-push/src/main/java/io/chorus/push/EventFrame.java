@@ -42,6 +42,11 @@ final class EventFrame {
      * broker gives it: no seq or event type, and the destination as the client subscribed to it.
      */
     static EventFrame userQueueMessage(String destination, byte[] body) {
+        return withoutSeq(destination, body);
+    }
+
+    /** A frame without seq or event type (an ack, a typing notice), to the destination as subscribed. */
+    static EventFrame withoutSeq(String destination, byte[] body) {
         return new EventFrame(destinationHeaders(destination), body, 0, false);
     }
 

@@ -28,7 +28,6 @@ import org.springframework.messaging.handler.annotation.MessageExceptionHandler;
 import org.springframework.messaging.handler.annotation.MessageMapping;
 import org.springframework.messaging.handler.annotation.Payload;
 import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
-import org.springframework.messaging.simp.SimpMessagingTemplate;
 import org.springframework.stereotype.Controller;
 
 /**
@@ -42,7 +41,6 @@ class GroupMessaging {
     private static final Logger log = LoggerFactory.getLogger(GroupMessaging.class);
 
     private final CommandGateway commands;
-    private final SimpMessagingTemplate messaging;
     private final GroupSubscriptions subscriptions;
     private final SendRateLimiter rateLimiter;
     private final SessionAcks acks;
@@ -52,13 +50,8 @@ class GroupMessaging {
     private final Clock clock = Clock.systemUTC();
 
     GroupMessaging(
-            CommandGateway commands,
-            SimpMessagingTemplate messaging,
-            GroupSubscriptions subscriptions,
-            SendRateLimiter rateLimiter,
-            SessionAcks acks) {
+            CommandGateway commands, GroupSubscriptions subscriptions, SendRateLimiter rateLimiter, SessionAcks acks) {
         this.commands = commands;
-        this.messaging = messaging;
         this.subscriptions = subscriptions;
         this.rateLimiter = rateLimiter;
         this.acks = acks;
@@ -121,8 +114,7 @@ class GroupMessaging {
             return;
         }
         session.put(TYPING + groupId, now);
-        messaging.convertAndSend(
-                GroupDestinations.typing(groupId), Map.of("groupId", groupId, "userId", user.getName()));
+        subscriptions.typing(groupId, user.getName());
     }
 
     /** A SEND whose body is not the expected JSON: answered on the acks queue, the connection stays. */

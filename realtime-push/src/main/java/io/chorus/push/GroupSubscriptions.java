@@ -8,6 +8,8 @@ import io.chorus.api.group.MemberRemovedEvent;
 import io.chorus.api.message.MessageSentEvent;
 import io.chorus.api.schema.EventTypes;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,18 +18,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.axonframework.eventsourcing.eventstore.DomainEventStream;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.event.EventListener;
 import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
 import org.springframework.messaging.simp.SimpMessageType;
 import org.springframework.messaging.simp.SimpMessagingTemplate;
-import org.springframework.messaging.simp.broker.AbstractBrokerMessageHandler;
-import org.springframework.messaging.simp.broker.SimpleBrokerMessageHandler;
 import org.springframework.messaging.simp.stomp.StompCommand;
 import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
 import org.springframework.messaging.support.MessageBuilder;
@@ -36,12 +34,18 @@ import org.springframework.util.MimeTypeUtils;
 import org.springframework.web.socket.messaging.SessionDisconnectEvent;
 
 /**
- * The subscriptions to {@code /topic/groups.{groupId}} on this node, and the delivery of each group's events to
- * them. The broker is bypassed for these topics: every subscription has its own position (the last seq it was sent),
- * so that a resuming subscriber gets the missed events from the event store and then the live ones, each once and
- * in seq order. While it catches up, live events for it are held back and released after the catch-up, minus what
- * the catch-up already sent. A member who leaves or is removed gets that event and then loses the subscription
- * (and the group's typing topic).
+ * The subscriptions to {@code /topic/groups.{groupId}} and its typing topic on this node, and the delivery of each
+ * group's events and typing notices to them. The broker is bypassed for these topics: every subscription has its own
+ * position (the last seq it was sent), so that a resuming subscriber gets the missed events from the event store and
+ * then the live ones, each once and in seq order. While it catches up, live events for it are held back (up to a
+ * bound, past which the catch-up reads on from the event store) and released after the catch-up, minus what the
+ * catch-up already sent. A catch-up never blocks a thread on a slow client: it goes on when the session's queue has
+ * room.
+ *
+ * <p>Revocation does not depend on a subscription's position: every event after the membership check passes the
+ * removal test, sent or not, and the catch-up reads from the check on even when the subscriber asks for later events;
+ * a member who leaves or is removed gets that event and then loses every subscription to the group (its topic and its
+ * typing topic), on every session. A {@code from-seq} above the group's last seq is answered with a resync to it.
  */
 @Component
 class GroupSubscriptions implements DisposableBean {
@@ -50,7 +54,6 @@ class GroupSubscriptions implements DisposableBean {
 
     private final EventStore eventStore;
     private final SessionOutboxes outboxes;
-    private final SimpleBrokerMessageHandler broker;
     private final SimpMessagingTemplate messaging;
     private final ObjectMapper json;
     private final PushProperties properties;
@@ -62,31 +65,27 @@ class GroupSubscriptions implements DisposableBean {
 
     private final Map<String, List<Subscription>> byGroup = new ConcurrentHashMap<>();
     private final Map<String, Set<Subscription>> bySession = new ConcurrentHashMap<>();
-    /** Typing subscriptions per session: subscription id → group id, to revoke them with the group's topic. */
-    private final Map<String, Map<String, String>> typingBySession = new ConcurrentHashMap<>();
 
     GroupSubscriptions(
             EventStore eventStore,
             SessionOutboxes outboxes,
-            @Qualifier("simpleBrokerMessageHandler") AbstractBrokerMessageHandler broker,
             SimpMessagingTemplate messaging,
             ObjectMapper json,
             PushProperties properties) {
         this.eventStore = eventStore;
         this.outboxes = outboxes;
-        // declared by Spring as the abstract type; the simple broker is the one configured
-        this.broker = (SimpleBrokerMessageHandler) broker;
         this.messaging = messaging;
         this.json = json;
         this.properties = properties;
     }
 
-    /** One SUBSCRIBE of a session to a group's topic. */
+    /** One SUBSCRIBE of a session to a group's topic or (when {@code typing}) to its typing notices. */
     private final class Subscription {
         final String sessionId;
         final String subscriptionId;
         final String userId;
         final String groupId;
+        final boolean typing;
         /** Seq of the group's latest event at which the membership was checked; a later removal revokes. */
         final long authorizedAt;
         /** Its part of each event frame ({@link EventFrame#subscriptionHeaders}). */
@@ -97,44 +96,74 @@ class GroupSubscriptions implements DisposableBean {
         long lastSent;
         /** Live events held back while catching up; null once live. */
         List<GroupEvent> held = new ArrayList<>();
+        /** More live events came during the catch-up than are held: the catch-up reads them from the store. */
+        boolean overflowed;
 
         boolean revoked;
 
-        Subscription(String sessionId, String subscriptionId, String userId, String groupId, long authorizedAt) {
+        Subscription(
+                String sessionId,
+                String subscriptionId,
+                String userId,
+                String groupId,
+                boolean typing,
+                long authorizedAt) {
             this.sessionId = sessionId;
             this.subscriptionId = subscriptionId;
             this.userId = userId;
             this.groupId = groupId;
+            this.typing = typing;
             this.authorizedAt = authorizedAt;
             this.frameHeaders = EventFrame.subscriptionHeaders(sessionId, subscriptionId);
             this.outbox = outboxes.outbox(sessionId);
         }
 
-        synchronized void offer(GroupEvent event, EventFrame frame) {
-            if (revoked) {
-                return;
+        void offer(GroupEvent event, EventFrame frame) {
+            synchronized (this) {
+                if (revoked) {
+                    return;
+                }
+                if (held != null) {
+                    if (held.size() < properties.catchUpHeldLimit()) {
+                        held.add(event);
+                    } else {
+                        overflowed = true;
+                    }
+                    return;
+                }
+                if (!send(event, frame)) {
+                    return;
+                }
             }
-            if (held != null) {
-                held.add(event);
-                return;
+            revokeAllOf(sessionId, userId, groupId);
+        }
+
+        /** A caught-up event, unless revoked meanwhile. */
+        void caughtUp(GroupEvent event) {
+            synchronized (this) {
+                if (revoked || !send(event, null)) {
+                    return;
+                }
             }
-            send(event, frame);
+            revokeAllOf(sessionId, userId, groupId);
         }
 
         /**
          * Sends the event unless already sent, as {@code frame} (the live one, encoded once for all subscribers) or,
          * when null, as a frame of its own (a catch-up: no time stamp for the send→deliver meter); revokes after a
-         * removal of this user.
+         * removal of this user made after the membership check, whether or not the event itself was sent. True when it
+         * revoked: then the caller revokes the session's other subscriptions to the group, without this one's lock.
          */
-        private void send(GroupEvent event, EventFrame frame) {
-            if (event.seq() <= lastSent) {
-                return;
+        private boolean send(GroupEvent event, EventFrame frame) {
+            if (!typing && event.seq() > lastSent) {
+                lastSent = event.seq();
+                outbox.send(frameHeaders, frame == null ? frame(event, 0) : frame);
             }
-            lastSent = event.seq();
-            outbox.send(frameHeaders, frame == null ? frame(event, 0) : frame);
             if (event.seq() > authorizedAt && removes(event, userId)) {
                 revoke();
+                return true;
             }
+            return false;
         }
 
         private SimpMessageHeaderAccessor headers() {
@@ -147,116 +176,171 @@ class GroupSubscriptions implements DisposableBean {
             return headers;
         }
 
-        /** The missed events are too many to replay: one frame says so, and the subscription goes on from now. */
+        /**
+         * The missed events are too many to replay, or the subscriber claims events the group does not have yet: one
+         * frame says where the group is, and the subscription goes on from there.
+         */
         synchronized void resync(long latestSeq) {
             SimpMessageHeaderAccessor headers = headers();
             headers.setNativeHeader("chorus-resync", "true");
             outbox.send(
                     MessageBuilder.createMessage(toJson(Map.of("latestSeq", latestSeq)), headers.getMessageHeaders()));
-            lastSent = Math.max(lastSent, latestSeq);
+            lastSent = latestSeq;
         }
 
         synchronized void revoke() {
+            if (revoked) {
+                return;
+            }
             revoked = true;
             held = null;
             remove(this);
-            revokeTyping(sessionId, groupId);
-            log.info("user {} lost the subscription of session {} to group {}", userId, sessionId, groupId);
+            log.info(
+                    "user {} lost the {} subscription of session {} to group {}",
+                    userId,
+                    typing ? "typing" : "topic",
+                    sessionId,
+                    groupId);
         }
     }
 
     /**
      * Registers a subscription, then sends what the subscriber missed: the events after {@code fromSeq} if given, or
      * else the events after the membership check (so that a removal between the check and the registration is not
-     * missed), then the live events.
+     * missed), then the live events. A typing subscription is sent no events; its catch-up only looks for a removal.
      */
     void subscribe(
-            String sessionId, String subscriptionId, String userId, String groupId, long authorizedAt, Long fromSeq) {
-        Subscription subscription = new Subscription(sessionId, subscriptionId, userId, groupId, authorizedAt);
-        long from = fromSeq == null ? authorizedAt : fromSeq;
+            String sessionId,
+            String subscriptionId,
+            String userId,
+            String groupId,
+            boolean typing,
+            long authorizedAt,
+            Long fromSeq) {
+        Subscription subscription = new Subscription(sessionId, subscriptionId, userId, groupId, typing, authorizedAt);
+        long from = fromSeq == null || typing ? authorizedAt : fromSeq;
         subscription.lastSent = from;
         byGroup.computeIfAbsent(groupId, g -> new CopyOnWriteArrayList<>()).add(subscription);
         bySession.computeIfAbsent(sessionId, s -> ConcurrentHashMap.newKeySet()).add(subscription);
-        catchUps.execute(() -> catchUp(subscription, from));
+        catchUps.execute(() -> startCatchUp(subscription, from));
     }
 
-    private void catchUp(Subscription subscription, long from) {
+    /**
+     * Reads the group's head, then the events from the membership check or {@code from}, whichever is earlier (the
+     * ones the subscriber has are only checked for a removal), and sends them as the session's queue has room.
+     */
+    private void startCatchUp(Subscription subscription, long from) {
         try {
             long latestSeq = eventStore
                     .lastSequenceNumberFor(subscription.groupId)
                     .map(last -> last + 1)
                     .orElse(0L);
-            if (latestSeq - from > properties.replayLimit()) {
+            if (!subscription.typing && (latestSeq - from > properties.replayLimit() || from > latestSeq)) {
                 subscription.resync(latestSeq);
-            } else if (latestSeq > from) {
-                // a group's seq is its aggregate sequence number plus one
-                DomainEventStream missed = eventStore.readEvents(subscription.groupId, from);
-                while (missed.hasNext()) {
-                    if (missed.next().getPayload() instanceof GroupEvent event && !sendWhenRoom(subscription, event)) {
+            }
+            long readFrom = Math.min(from, subscription.authorizedAt);
+            Iterator<GroupEvent> missed =
+                    latestSeq > readFrom ? stored(subscription.groupId, readFrom) : Collections.emptyIterator();
+            new CatchUp(subscription, missed).run();
+        } catch (RuntimeException e) {
+            failed(subscription, from, e);
+        }
+    }
+
+    /** The rest of one catch-up, run again whenever the session's queue has room. */
+    private final class CatchUp implements Runnable {
+
+        private final Subscription subscription;
+        private Iterator<GroupEvent> missed;
+
+        CatchUp(Subscription subscription, Iterator<GroupEvent> missed) {
+            this.subscription = subscription;
+            this.missed = missed;
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (true) {
+                    if (subscription.outbox.ended() || isRevoked()) {
+                        end(subscription);
+                        return;
+                    }
+                    if (!subscription.typing && !subscription.outbox.hasRoom()) {
+                        subscription.outbox.whenRoom(() -> catchUps.execute(this));
+                        return;
+                    }
+                    if (missed.hasNext()) {
+                        subscription.caughtUp(missed.next());
+                        continue;
+                    }
+                    if (goLive()) {
                         return;
                     }
                 }
+            } catch (RuntimeException e) {
+                failed(subscription, subscription.lastSent, e);
             }
-            goLive(subscription);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            // the subscriber cannot be given a gap-free stream: say so rather than leave a hole
-            log.warn(
-                    "catching up subscription {} of session {} failed",
-                    subscription.subscriptionId,
-                    subscription.sessionId,
-                    e);
+        }
+
+        private boolean isRevoked() {
             synchronized (subscription) {
-                subscription.revoked = true;
-                remove(subscription);
+                return subscription.revoked;
             }
-            sendError(
-                    subscription.sessionId,
-                    subscription.userId,
-                    "could not replay the events of group " + subscription.groupId + " after seq " + from
-                            + "; subscribe again");
         }
-    }
 
-    /**
-     * Sends a caught-up event once the session's queue has room; the subscription's lock is not held while waiting,
-     * so live events for it keep being held back meanwhile. False when the subscription or session has ended.
-     */
-    private boolean sendWhenRoom(Subscription subscription, GroupEvent event) throws InterruptedException {
-        if (!subscription.outbox.awaitRoom()) {
-            return false;
-        }
-        synchronized (subscription) {
-            if (subscription.revoked) {
-                return false;
-            }
-            subscription.send(event, null);
-            return true;
-        }
-    }
-
-    /** Sends what was held back during the catch-up, batch by batch, until nothing is held; then it is live. */
-    private void goLive(Subscription subscription) throws InterruptedException {
-        while (true) {
-            List<GroupEvent> batch;
+        /**
+         * Takes what was held back to send next; true once nothing is held and the subscription is live. When more
+         * was offered than it holds, the catch-up reads on from the event store after what it sent.
+         */
+        private boolean goLive() {
             synchronized (subscription) {
                 if (subscription.revoked) {
-                    return;
+                    return true;
+                }
+                if (subscription.overflowed) {
+                    subscription.overflowed = false;
+                    subscription.held = new ArrayList<>();
+                    long after = subscription.typing ? subscription.authorizedAt : subscription.lastSent;
+                    missed = stored(subscription.groupId, after);
+                    return false;
                 }
                 if (subscription.held.isEmpty()) {
                     subscription.held = null;
-                    return;
+                    return true;
                 }
-                batch = subscription.held;
+                missed = subscription.held.iterator();
                 subscription.held = new ArrayList<>();
-            }
-            for (GroupEvent event : batch) {
-                if (!sendWhenRoom(subscription, event)) {
-                    return;
-                }
+                return false;
             }
         }
+    }
+
+    /** The group's events after {@code seq}, read from the event store as they are taken. */
+    private Iterator<GroupEvent> stored(String groupId, long seq) {
+        // a group's seq is its aggregate sequence number plus one
+        return eventStore
+                .readEvents(groupId, seq)
+                .asStream()
+                .map(message -> message.getPayload())
+                .filter(GroupEvent.class::isInstance)
+                .map(GroupEvent.class::cast)
+                .iterator();
+    }
+
+    private void failed(Subscription subscription, long from, RuntimeException e) {
+        // the subscriber cannot be given a gap-free stream: say so rather than leave a hole
+        log.warn(
+                "catching up subscription {} of session {} failed",
+                subscription.subscriptionId,
+                subscription.sessionId,
+                e);
+        end(subscription);
+        sendError(
+                subscription.sessionId,
+                subscription.userId,
+                "could not replay the events of group " + subscription.groupId + " after seq " + from
+                        + "; subscribe again");
     }
 
     /**
@@ -280,6 +364,25 @@ class GroupSubscriptions implements DisposableBean {
                 GroupDestinations.topic(event.groupId()), event.seq(), eventType(event), body(event), timestampMillis);
     }
 
+    /** A typing notice of a member, to the group's typing subscribers on this node (not stored, no seq). */
+    void typing(String groupId, String userId) {
+        List<Subscription> subscribers = byGroup.get(groupId);
+        if (subscribers == null || subscribers.isEmpty()) {
+            return;
+        }
+        EventFrame frame = EventFrame.withoutSeq(
+                GroupDestinations.typing(groupId), toJson(Map.of("groupId", groupId, "userId", userId)));
+        for (Subscription subscription : subscribers) {
+            if (subscription.typing) {
+                synchronized (subscription) {
+                    if (!subscription.revoked) {
+                        subscription.outbox.send(subscription.frameHeaders, frame);
+                    }
+                }
+            }
+        }
+    }
+
     void unsubscribe(String sessionId, String subscriptionId) {
         Set<Subscription> ofSession = bySession.get(sessionId);
         if (ofSession != null) {
@@ -287,10 +390,6 @@ class GroupSubscriptions implements DisposableBean {
                     .filter(s -> s.subscriptionId.equals(subscriptionId))
                     .toList()
                     .forEach(this::end);
-        }
-        Map<String, String> typing = typingBySession.get(sessionId);
-        if (typing != null) {
-            typing.remove(subscriptionId);
         }
     }
 
@@ -306,16 +405,12 @@ class GroupSubscriptions implements DisposableBean {
         if (ofSession != null) {
             ofSession.forEach(this::end);
         }
-        typingBySession.remove(sessionId);
     }
 
-    void subscribedToTyping(String sessionId, String subscriptionId, String groupId) {
-        typingBySession
-                .computeIfAbsent(sessionId, s -> new ConcurrentHashMap<>())
-                .put(subscriptionId, groupId);
-    }
-
-    /** Whether the session follows the group (and so its user was a member when it subscribed and still is). */
+    /**
+     * Whether the session follows the group, its topic or its typing notices (and so its user was a member when it
+     * subscribed and still is).
+     */
     boolean follows(String sessionId, String groupId) {
         Set<Subscription> ofSession = bySession.get(sessionId);
         return ofSession != null && ofSession.stream().anyMatch(s -> s.groupId.equals(groupId) && !s.revoked);
@@ -325,6 +420,7 @@ class GroupSubscriptions implements DisposableBean {
     private void end(Subscription subscription) {
         synchronized (subscription) {
             subscription.revoked = true;
+            subscription.held = null;
         }
         remove(subscription);
     }
@@ -340,22 +436,16 @@ class GroupSubscriptions implements DisposableBean {
         }
     }
 
-    private void revokeTyping(String sessionId, String groupId) {
-        Map<String, String> typing = typingBySession.get(sessionId);
-        if (typing == null) {
+    /** A removal revokes every subscription of the session to the group: its topic and its typing notices. */
+    private void revokeAllOf(String sessionId, String userId, String groupId) {
+        Set<Subscription> ofSession = bySession.get(sessionId);
+        if (ofSession == null) {
             return;
         }
-        typing.entrySet().removeIf(entry -> {
-            if (!entry.getValue().equals(groupId)) {
-                return false;
-            }
-            SimpMessageHeaderAccessor unsubscribe = SimpMessageHeaderAccessor.create(SimpMessageType.UNSUBSCRIBE);
-            unsubscribe.setSessionId(sessionId);
-            unsubscribe.setSubscriptionId(entry.getKey());
-            broker.getSubscriptionRegistry()
-                    .unregisterSubscription(MessageBuilder.createMessage(new byte[0], unsubscribe.getMessageHeaders()));
-            return true;
-        });
+        ofSession.stream()
+                .filter(s -> s.groupId.equals(groupId) && s.userId.equals(userId))
+                .toList()
+                .forEach(Subscription::revoke);
     }
 
     /** To the one session, not to every session of the user. */

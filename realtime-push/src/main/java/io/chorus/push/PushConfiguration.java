@@ -1,6 +1,7 @@
 package io.chorus.push;
 
 import jakarta.annotation.PreDestroy;
+import org.apache.tomcat.websocket.Constants;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -13,6 +14,7 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.adapter.standard.StandardWebSocketSession;
 import org.springframework.web.socket.config.annotation.StompEndpointRegistry;
 import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketTransportRegistration;
@@ -109,7 +111,8 @@ class PushConfiguration implements WebSocketMessageBrokerConfigurer {
                 .setMessageSizeLimit((int) properties.messageSizeLimit().toBytes())
                 .setSendTimeLimit((int) properties.sendTimeLimit().toMillis())
                 .setSendBufferSizeLimit((int) properties.sendBufferSizeLimit().toBytes())
-                .addDecoratorFactory(handler -> new SessionTracking(handler, outboxes));
+                .addDecoratorFactory(handler -> new SessionTracking(
+                        handler, outboxes, properties.sendTimeLimit().toMillis()));
     }
 
     /**
@@ -131,15 +134,30 @@ class PushConfiguration implements WebSocketMessageBrokerConfigurer {
      */
     private static final class SessionTracking extends WebSocketHandlerDecorator {
 
-        private final SessionOutboxes outboxes;
+        /** Milliseconds past the send time limit: long enough for the watchdog, which looks twice a second. */
+        private static final long WRITE_GIVES_UP_AFTER_CUT_OFF = 1000;
 
-        SessionTracking(WebSocketHandler delegate, SessionOutboxes outboxes) {
+        private final SessionOutboxes outboxes;
+        private final long sendTimeLimitMillis;
+
+        SessionTracking(WebSocketHandler delegate, SessionOutboxes outboxes, long sendTimeLimitMillis) {
             super(delegate);
             this.outboxes = outboxes;
+            this.sendTimeLimitMillis = sendTimeLimitMillis;
         }
 
         @Override
         public void afterConnectionEstablished(WebSocketSession session) throws Exception {
+            if (session instanceof StandardWebSocketSession standard) {
+                // a write to a client that reads nothing gives up, and frees its sender thread, just after the client
+                // is cut off for it (the watchdog names the reason first), not at Tomcat's own longer default; the
+                // constant is compiled in, no link to Tomcat
+                standard.getNativeSession()
+                        .getUserProperties()
+                        .put(
+                                Constants.BLOCKING_SEND_TIMEOUT_PROPERTY,
+                                sendTimeLimitMillis + WRITE_GIVES_UP_AFTER_CUT_OFF);
+            }
             outboxes.opened(session);
             super.afterConnectionEstablished(session);
         }

@@ -16,6 +16,9 @@ import org.springframework.util.unit.DataSize;
  * @param sendTimeLimit how long a send to a client may block before the client is cut off as too slow
  * @param sendBufferSizeLimit how much may queue for a client before it is cut off as too slow
  * @param maxSessionsPerUser STOMP sessions one user may hold at once on a node; one more CONNECT is refused
+ * @param maxSubscriptionsPerSession subscriptions (any destination) one STOMP session may hold; one more is refused
+ * @param catchUpHeldLimit live events held back per subscription while it catches up; past it the catch-up reads
+ *     them from the event store instead
  */
 @ConfigurationProperties("chorus.push")
 record PushProperties(
@@ -25,4 +28,6 @@ record PushProperties(
         @DefaultValue("64KB") DataSize messageSizeLimit,
         @DefaultValue("10s") Duration sendTimeLimit,
         @DefaultValue("512KB") DataSize sendBufferSizeLimit,
-        @DefaultValue("20") int maxSessionsPerUser) {}
+        @DefaultValue("20") int maxSessionsPerUser,
+        @DefaultValue("100") int maxSubscriptionsPerSession,
+        @DefaultValue("1000") int catchUpHeldLimit) {}

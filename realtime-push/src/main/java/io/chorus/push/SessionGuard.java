@@ -18,7 +18,8 @@ import org.springframework.web.socket.messaging.SessionDisconnectEvent;
 
 /**
  * Limits on a connection's life: at most {@code chorus.push.max-sessions-per-user} STOMP sessions per user on this
- * node (one more CONNECT is refused), and a session ends when its token expires (an ERROR frame says so; the client
+ * node (one more CONNECT is refused), at most {@code chorus.push.max-subscriptions-per-session} subscriptions per
+ * session (one more SUBSCRIBE is refused), one user per session, and a session ends when its token expires (an ERROR frame says so; the client
  * reconnects with a new token and resumes from its last seq).
  */
 @Component
@@ -36,9 +37,45 @@ class SessionGuard implements DisposableBean {
 
     private record Connected(String userId, ScheduledFuture<?> expiry) {}
 
+    private final int maxSubscriptionsPerSession;
+    /** Each session's subscription ids, whatever their destination. */
+    private final Map<String, Set<String>> subscriptionsBySession = new ConcurrentHashMap<>();
+
     SessionGuard(PushProperties properties, ObjectProvider<GroupSubscriptions> subscriptions) {
         this.maxSessionsPerUser = properties.maxSessionsPerUser();
+        this.maxSubscriptionsPerSession = properties.maxSubscriptionsPerSession();
         this.subscriptions = subscriptions;
+    }
+
+    /**
+     * Admits a SUBSCRIBE of the session, whatever its destination.
+     *
+     * @throws StompSecurityInterceptor.Refused when the session holds as many subscriptions as allowed
+     */
+    void subscribed(String sessionId, String subscriptionId) {
+        if (subscriptionId == null) {
+            throw new StompSecurityInterceptor.Refused("SUBSCRIBE needs an id header");
+        }
+        boolean[] admitted = {false};
+        subscriptionsBySession.compute(sessionId, (session, ids) -> {
+            Set<String> current = ids == null ? new HashSet<>() : ids;
+            if (current.contains(subscriptionId) || current.size() < maxSubscriptionsPerSession) {
+                current.add(subscriptionId);
+                admitted[0] = true;
+            }
+            return current;
+        });
+        if (!admitted[0]) {
+            throw new StompSecurityInterceptor.Refused("too many subscriptions on this session: at most "
+                    + maxSubscriptionsPerSession + " at once (see chorus.push.max-subscriptions-per-session)");
+        }
+    }
+
+    void unsubscribed(String sessionId, String subscriptionId) {
+        subscriptionsBySession.computeIfPresent(sessionId, (session, ids) -> {
+            ids.remove(subscriptionId);
+            return ids.isEmpty() ? null : ids;
+        });
     }
 
     /**
@@ -47,6 +84,12 @@ class SessionGuard implements DisposableBean {
      * @throws StompSecurityInterceptor.Refused when the user has as many sessions as allowed
      */
     void connected(String sessionId, String userId, Instant expiresAt) {
+        Connected already = bySession.get(sessionId);
+        if (already != null && !already.userId().equals(userId)) {
+            // the session's slot belongs to its first user; a second one would leave it behind at the disconnect
+            throw new StompSecurityInterceptor.Refused(
+                    "this session is connected as another user; open a new connection to connect as " + userId);
+        }
         boolean[] admitted = {false};
         // one atomic step per user: a concurrent disconnect cannot drop the set this session is added to
         sessionsByUser.compute(userId, (user, sessions) -> {
@@ -82,6 +125,7 @@ class SessionGuard implements DisposableBean {
 
     @EventListener
     void disconnected(SessionDisconnectEvent event) {
+        subscriptionsBySession.remove(event.getSessionId());
         Connected connected = bySession.remove(event.getSessionId());
         if (connected != null && connected.expiry() != null) {
             connected.expiry().cancel(false);

@@ -32,7 +32,7 @@ import org.springframework.web.socket.handler.SessionLimitExceededException;
  * written by one sender at a time, so that a session's frames leave in the order they were queued and a slow session
  * holds up only itself; encoded frames waiting one behind another leave together in one WebSocket message
  * ({@link #COALESCED_LIMIT}), so that a session that fell behind catches up in fewer writes. Live events never wait;
- * a catch-up waits for room in the queue instead of flooding it. A session is cut off, with the reason logged, when
+ * a catch-up goes on when the queue has room instead of flooding it. A session is cut off, with the reason logged, when
  * its queue holds more than the buffer limit or a write to it has taken longer than the send time limit; it may
  * reconnect and resume from its last seq.
  */
@@ -187,6 +187,10 @@ class SessionOutboxes implements DisposableBean {
         private final List<Queued> behind = new ArrayList<>();
         /** When the write in progress began, or 0. */
         private volatile long writeStartedAt;
+        /** Catch-ups waiting for room in the queue ({@link #whenRoom}); guarded by this. */
+        private final List<Runnable> waitingForRoom = new ArrayList<>();
+        /** Since when the oldest of them waits, or 0. */
+        private volatile long waitingSince;
 
         private Outbox(String sessionId) {
             this.sessionId = sessionId;
@@ -204,22 +208,48 @@ class SessionOutboxes implements DisposableBean {
         }
 
         /**
-         * For senders that can wait (a catch-up): blocks while the queue is more than half full. False when the
-         * session is gone or was cut off meanwhile, or the queue did not drain within the send time limit (then it
-         * is cut off).
+         * For senders that can wait without holding a thread (a catch-up): runs {@code next} on the calling thread
+         * when the queue is at most half full, else later, on the thread that drains it below that. It also runs when
+         * the session ends or is cut off (then {@link #ended} is true), and a queue that does not drain within the
+         * send time limit is cut off.
          */
-        boolean awaitRoom() throws InterruptedException {
-            if (waitForRoom()) {
-                return true;
+        void whenRoom(Runnable next) {
+            synchronized (this) {
+                if (!discarded && queuedBytes > bufferLimit / 2) {
+                    if (waitingForRoom.isEmpty()) {
+                        waitingSince = System.nanoTime();
+                    }
+                    waitingForRoom.add(next);
+                    return;
+                }
             }
-            if (discard()) {
-                cutOff(sessionId, "its queue did not drain within " + sendTimeLimitNanos / 1_000_000 + " ms");
+            next.run();
+        }
+
+        /** Whether the queue is at most half full (and the session open): a catch-up may queue more. */
+        synchronized boolean hasRoom() {
+            return !discarded && queuedBytes <= bufferLimit / 2;
+        }
+
+        /** Whether the session ended or was cut off: nothing more is sent to it. */
+        synchronized boolean ended() {
+            return discarded;
+        }
+
+        /** Takes the waiting catch-ups if there is room for them now (or the queue was discarded); under the lock. */
+        private List<Runnable> roomMadeLocked() {
+            if (waitingForRoom.isEmpty() || (!discarded && queuedBytes > bufferLimit / 2)) {
+                return List.of();
             }
-            return false;
+            List<Runnable> ready = new ArrayList<>(waitingForRoom);
+            waitingForRoom.clear();
+            waitingSince = 0;
+            return ready;
         }
 
         private void offer(Queued frame) {
             boolean start;
+            String cutOffReason = null;
             synchronized (this) {
                 if (discarded) {
                     return;
@@ -230,22 +260,18 @@ class SessionOutboxes implements DisposableBean {
                 queuedBytes += size;
                 long total = totalQueued.addAndGet(size);
                 if (queuedBytes > bufferLimit) {
-                    discardLocked();
-                    cutOff(sessionId, "more than " + bufferLimit + " bytes waited to be sent to it");
-                    return;
-                }
-                if (behind && total > totalLimit) {
+                    cutOffReason = "more than " + bufferLimit + " bytes waited to be sent to it";
+                } else if (behind && total > totalLimit) {
                     // the node as a whole cannot keep up: shed the clients that are behind before memory runs out
-                    discardLocked();
-                    cutOff(
-                            sessionId,
-                            "it was behind while all clients' queues held more than " + totalLimit + " bytes");
-                    return;
+                    cutOffReason = "it was behind while all clients' queues held more than " + totalLimit + " bytes";
                 }
-                start = !sending;
-                sending = true;
+                start = cutOffReason == null && !sending;
+                sending |= start;
             }
-            if (start) {
+            if (cutOffReason != null) {
+                discard();
+                cutOff(sessionId, cutOffReason);
+            } else if (start) {
                 senders.execute(this::drain);
             }
         }
@@ -253,6 +279,7 @@ class SessionOutboxes implements DisposableBean {
         private void drain() {
             while (true) {
                 Queued frame;
+                List<Runnable> ready;
                 synchronized (this) {
                     frame = queue.poll();
                     if (frame == null || discarded) {
@@ -272,8 +299,9 @@ class SessionOutboxes implements DisposableBean {
                     }
                     queuedBytes -= size;
                     totalQueued.addAndGet(-size);
-                    notifyAll();
+                    ready = roomMadeLocked();
                 }
+                ready.forEach(Runnable::run);
                 writeStartedAt = System.nanoTime();
                 try {
                     if (frame.frame() != null) {
@@ -343,9 +371,16 @@ class SessionOutboxes implements DisposableBean {
         }
 
         /** Drops what is queued and anything offered later; true if it was not discarded already. */
-        synchronized boolean discard() {
-            boolean first = !discarded;
-            discardLocked();
+        boolean discard() {
+            boolean first;
+            List<Runnable> ready;
+            synchronized (this) {
+                first = !discarded;
+                discardLocked();
+                ready = roomMadeLocked();
+            }
+            // the waiting catch-ups learn that the session ended
+            ready.forEach(Runnable::run);
             return first;
         }
 
@@ -354,24 +389,13 @@ class SessionOutboxes implements DisposableBean {
             queue.clear();
             totalQueued.addAndGet(-queuedBytes);
             queuedBytes = 0;
-            notifyAll();
-        }
-
-        private synchronized boolean waitForRoom() throws InterruptedException {
-            long deadline = System.nanoTime() + sendTimeLimitNanos;
-            while (!discarded && queuedBytes > bufferLimit / 2) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.timedWait(this, left);
-            }
-            return !discarded;
         }
 
         boolean stuck(long now) {
             long started = writeStartedAt;
-            return started != 0 && now - started > sendTimeLimitNanos;
+            long waiting = waitingSince;
+            return (started != 0 && now - started > sendTimeLimitNanos)
+                    || (waiting != 0 && now - waiting > sendTimeLimitNanos);
         }
     }
 

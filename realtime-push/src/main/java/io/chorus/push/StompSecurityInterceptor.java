@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageChannel;
+import org.springframework.messaging.simp.stomp.StompCommand;
 import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
 import org.springframework.messaging.support.ChannelInterceptor;
 import org.springframework.messaging.support.MessageHeaderAccessor;
@@ -78,14 +79,28 @@ class StompSecurityInterceptor implements ChannelInterceptor {
     }
 
     private Message<?> check(Message<?> message, StompHeaderAccessor stomp) {
-        switch (stomp.getCommand()) {
+        StompCommand command = stomp.getCommand();
+        if (command != StompCommand.CONNECT
+                && command != StompCommand.STOMP
+                && command != StompCommand.DISCONNECT
+                && stomp.getUser() == null) {
+            throw new Refused("not connected: send CONNECT with a token before " + command);
+        }
+        switch (command) {
             case CONNECT, STOMP -> {
                 Jwt token = authenticate(stomp.getFirstNativeHeader("Authorization"));
                 sessions.connected(stomp.getSessionId(), token.getSubject(), token.getExpiresAt());
                 stomp.setUser(new StompUser(token.getSubject()));
             }
-            case SUBSCRIBE -> subscribe(stomp);
+            case SUBSCRIBE -> {
+                sessions.subscribed(stomp.getSessionId(), stomp.getSubscriptionId());
+                if (!subscribe(stomp)) {
+                    // a typing topic: its notices go out through GroupSubscriptions, not the broker
+                    return null;
+                }
+            }
             case UNSUBSCRIBE -> {
+                sessions.unsubscribed(stomp.getSessionId(), stomp.getSubscriptionId());
                 subscriptions.getObject().unsubscribe(stomp.getSessionId(), stomp.getSubscriptionId());
                 acks.unsubscribed(stomp.getSessionId(), stomp.getSubscriptionId());
             }
@@ -117,7 +132,8 @@ class StompSecurityInterceptor implements ChannelInterceptor {
         return jwt;
     }
 
-    private void subscribe(StompHeaderAccessor stomp) {
+    /** Checks and registers a SUBSCRIBE; false when the broker is not to see it. */
+    private boolean subscribe(StompHeaderAccessor stomp) {
         Principal user = stomp.getUser();
         if (user == null) {
             throw new Refused("not connected");
@@ -129,10 +145,10 @@ class StompSecurityInterceptor implements ChannelInterceptor {
         String destination = stomp.getDestination();
         if (GroupDestinations.ACKS.equals(destination)) {
             acks.subscribed(stomp.getSessionId(), stomp.getSubscriptionId());
-            return;
+            return true;
         }
         if (GroupDestinations.ERRORS.equals(destination)) {
-            return;
+            return true;
         }
         GroupDestinations.GroupTopic topic = GroupDestinations.parse(destination);
         if (topic == null) {
@@ -153,21 +169,17 @@ class StompSecurityInterceptor implements ChannelInterceptor {
         }
         Membership membership =
                 found.orElseThrow(() -> new Refused("only members subscribe to group " + topic.groupId()));
-        if (topic.typing()) {
-            subscriptions
-                    .getObject()
-                    .subscribedToTyping(stomp.getSessionId(), stomp.getSubscriptionId(), topic.groupId());
-        } else {
-            subscriptions
-                    .getObject()
-                    .subscribe(
-                            stomp.getSessionId(),
-                            stomp.getSubscriptionId(),
-                            user.getName(),
-                            topic.groupId(),
-                            membership.asOfSeq(),
-                            fromSeq);
-        }
+        subscriptions
+                .getObject()
+                .subscribe(
+                        stomp.getSessionId(),
+                        stomp.getSubscriptionId(),
+                        user.getName(),
+                        topic.groupId(),
+                        topic.typing(),
+                        membership.asOfSeq(),
+                        fromSeq);
+        return !topic.typing();
     }
 
     private static Long fromSeq(String header) {

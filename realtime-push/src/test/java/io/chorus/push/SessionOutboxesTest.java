@@ -40,7 +40,9 @@ class SessionOutboxesTest {
                     DataSize.ofKilobytes(64),
                     Duration.ofSeconds(10),
                     DataSize.ofKilobytes(512),
-                    20),
+                    20,
+                    100,
+                    1000),
             metrics);
     private final HeldSocket socket = new HeldSocket();
     private final byte[] subscription = EventFrame.subscriptionHeaders(socket.getId(), "sub-0");

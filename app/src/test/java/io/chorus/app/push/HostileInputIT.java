@@ -44,7 +44,12 @@ import org.springframework.test.context.TestPropertySource;
  */
 @ChorusIT
 @TestPropertySource(
-        properties = {"chorus.push.allowed-origins=http://chat.example", "chorus.push.max-sessions-per-user=3"})
+        properties = {
+            "chorus.push.allowed-origins=http://chat.example",
+            "chorus.push.max-sessions-per-user=3",
+            "chorus.push.max-subscriptions-per-session=5",
+            "chorus.push.catch-up-held-limit=5"
+        })
 class HostileInputIT {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -135,6 +140,129 @@ class HostileInputIT {
                 session.close();
             }
         }
+    }
+
+    @Test
+    void aSecondConnectAsAnotherUserIsRefusedAndLeavesNoSlotBehind() throws IOException {
+        // given a session of mallory's that tries to become trent's
+        String mallory = api.token("mallory");
+        String trent = api.token("trent");
+        try (RawStomp session = RawStomp.open(port)) {
+            session.sendFrame(connect(mallory));
+            assertThat(session.readUntil("\0")).startsWith("CONNECTED");
+            session.sendFrame(connect(trent));
+
+            // then it is refused and closed
+            assertThat(session.readUntil("\0")).startsWith("ERROR");
+            assertThat(session.closedWithin(Duration.ofSeconds(5))).isTrue();
+        }
+        // and mallory still has all three of her sessions to open
+        List<RawStomp> sessions = new ArrayList<>();
+        try {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                sessions.forEach(HostileInputIT::closeQuietly);
+                sessions.clear();
+                for (int i = 0; i < 3; i++) {
+                    RawStomp again = RawStomp.open(port);
+                    sessions.add(again);
+                    again.sendFrame(connect(mallory));
+                    assertThat(again.readUntil("\0")).startsWith("CONNECTED");
+                }
+            });
+        } finally {
+            sessions.forEach(HostileInputIT::closeQuietly);
+        }
+    }
+
+    @Test
+    void oneSubscriptionMoreThanASessionMayHoldIsRefused() throws IOException {
+        try (RawStomp session = RawStomp.open(port)) {
+            // given a session with five subscriptions, of every kind of destination
+            session.sendFrame(connect(alice));
+            assertThat(session.readUntil("\0")).startsWith("CONNECTED");
+            List<String> destinations = List.of(
+                    "/user/queue/acks",
+                    "/user/queue/errors",
+                    "/topic/groups." + group,
+                    "/topic/groups." + group + ".typing",
+                    "/topic/groups." + group + ".typing");
+            for (int i = 0; i < destinations.size(); i++) {
+                session.sendFrame("SUBSCRIBE\nid:s-" + i + "\ndestination:" + destinations.get(i) + "\n\n");
+            }
+            // an unsubscribe frees its place
+            session.sendFrame("UNSUBSCRIBE\nid:s-4\n\n");
+            session.sendFrame("SUBSCRIBE\nid:s-5\ndestination:/topic/groups." + group + ".typing\n\n");
+
+            // when it asks for a sixth
+            session.sendFrame("SUBSCRIBE\nid:s-6\ndestination:/user/queue/acks\n\n");
+
+            // then it is refused with the limit named, and closed
+            String error;
+            do {
+                error = session.readUntil("\0");
+            } while (!error.startsWith("ERROR"));
+            assertThat(error).contains("too many subscriptions").contains("at most 5");
+            assertThat(session.closedWithin(Duration.ofSeconds(5))).isTrue();
+        }
+    }
+
+    @Test
+    void aCatchUpThatFallsFarBehindLiveEventsReadsThemFromTheStoreInOrder() throws Exception {
+        // given a subscriber resuming from the group's start while another user sends (the node holds back only 5
+        // live events per catching-up subscription here)
+        for (int i = 0; i < 200; i++) {
+            api.post(alice, "/api/groups/" + group + "/messages", Map.of("clientMessageId", "old-" + i, "text", "o"));
+        }
+        ExecutorService sender = Executors.newSingleThreadExecutor();
+        try (StompClient client = new StompClient(port)) {
+            Future<?> sending = sender.submit(() -> {
+                for (int i = 0; i < 100; i++) {
+                    api.post(
+                            alice,
+                            "/api/groups/" + group + "/messages",
+                            Map.of("clientMessageId", "live-" + i, "text", "l"));
+                }
+            });
+            List<StompClient.Frame> frames = client.connect(api.token("bob")).subscribe(group, 0L);
+            sending.get(60, TimeUnit.SECONDS);
+            // created, bob joined, then the sends
+            long last = 2 + 200 + 100;
+
+            // then it has every event once, in order
+            await().atMost(Duration.ofSeconds(30)).until(() -> frames.size() >= last);
+            assertThat(frames.stream().map(StompClient.Frame::seq).toList())
+                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, last)
+                            .boxed()
+                            .toList());
+        } finally {
+            sender.shutdownNow();
+        }
+    }
+
+    private static void closeQuietly(RawStomp session) {
+        try {
+            session.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void framesBeforeConnectAreRefusedWithoutAStackTrace(CapturedOutput output) throws IOException {
+        for (String frame : List.of(
+                "SEND\ndestination:/app/groups." + group + ".messages\ncontent-type:application/json\n\n"
+                        + "{\"clientMessageId\":\"early\",\"text\":\"before connect\"}",
+                "SUBSCRIBE\nid:s-1\ndestination:/topic/groups." + group + "\n\n",
+                "UNSUBSCRIBE\nid:s-1\n\n")) {
+            try (RawStomp session = RawStomp.open(port)) {
+                session.sendFrame(frame);
+                // Spring's STOMP handler answers some of these itself ("Unknown session"), Chorus's check the rest
+                assertThat(session.readUntil("\0")).startsWith("ERROR");
+                assertThat(session.closedWithin(Duration.ofSeconds(5))).isTrue();
+            }
+        }
+        assertThat(output.getOut()).doesNotContain("\tat ").doesNotContain("NullPointerException");
     }
 
     @Test

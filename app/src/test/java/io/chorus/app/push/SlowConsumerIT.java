@@ -7,6 +7,7 @@ import io.chorus.app.Api;
 import io.chorus.app.ChorusIT;
 import io.chorus.app.push.StompClient.Frame;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -66,6 +67,59 @@ class SlowConsumerIT {
             List<Frame> resumed = stomp.connect(alice).subscribe(group, 1L);
             await().atMost(Duration.ofSeconds(30)).until(() -> resumed.size() >= MESSAGES);
             assertThat(resumed.stream().map(Frame::seq).toList()).containsExactlyElementsOf(all);
+        }
+    }
+
+    @Test
+    void catchUpsOfClientsThatStopReadingHoldNoThreadFromTheOthers(CapturedOutput output) throws Exception {
+        // given a group with more history than the socket buffers of a client that does not read take
+        Api api = new Api(port);
+        String alice = api.token("alice");
+        String group = "starve-" + UUID.randomUUID().toString().substring(0, 8);
+        api.createOpenGroup(alice, group, "S");
+        String text = "語".repeat(3900);
+        for (int i = 0; i < MESSAGES; i++) {
+            assertThat(api.post(
+                                    alice,
+                                    "/api/groups/" + group + "/messages",
+                                    Map.of("clientMessageId", "m" + i, "text", text + i))
+                            .status())
+                    .isEqualTo(201);
+        }
+        List<RawStomp> slow = new ArrayList<>();
+        try (StompClient stomp = new StompClient(port)) {
+            // more clients replaying it without reading than the node has catch-up threads (two), fewer than it has
+            // threads that write to sockets (four: a write to a socket that takes nothing blocks one)
+            for (int i = 0; i < 3; i++) {
+                RawStomp client = RawStomp.open(port, 4096);
+                slow.add(client);
+                client.sendFrame("CONNECT\naccept-version:1.2\nAuthorization:Bearer " + alice + "\n\n");
+                assertThat(client.readUntil("\0")).startsWith("CONNECTED");
+                client.sendFrame("SUBSCRIBE\nid:0\ndestination:/topic/groups." + group + "\nfrom-seq:1\n\n");
+                // its catch-up has begun; it reads nothing more
+                assertThat(client.readUntil("\0")).startsWith("MESSAGE");
+            }
+
+            // when a client that reads replays the same history
+            List<Frame> healthy = stomp.connect(alice).subscribe(group, 1L);
+
+            // then it gets all of it before the stalled ones are cut off (after the send time limit): their catch-ups
+            // wait for room without holding a thread
+            await().atMost(Duration.ofSeconds(30)).until(() -> healthy.size() >= MESSAGES);
+            assertThat(output.getOut()).doesNotContain("cut off slow session");
+            assertThat(healthy.stream().map(Frame::seq).toList())
+                    .containsExactlyElementsOf(
+                            LongStream.rangeClosed(2, 1 + MESSAGES).boxed().toList());
+            // and the stalled ones are cut off in the end
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> output.getOut().split("cut off slow session", -1).length - 1 >= slow.size());
+            for (RawStomp client : slow) {
+                assertThat(client.closedWithin(Duration.ofSeconds(20))).isTrue();
+            }
+        } finally {
+            for (RawStomp client : slow) {
+                client.close();
+            }
         }
     }
 }

@@ -88,8 +88,9 @@ class StompPushIT {
     @Test
     void connectWithoutAValidTokenGetsAnErrorAndTheSocketCloses() {
         String expired = token("alice", Instant.now().minusSeconds(3600));
-        for (String token : new String[] {null, "not-a-jwt", alice + "x", expired}) {
-            // given a CONNECT with no, a malformed, a forged or an expired token
+        String neverExpires = token("alice", null);
+        for (String token : new String[] {null, "not-a-jwt", alice + "x", expired, neverExpires}) {
+            // given a CONNECT with no, a malformed, a forged, an expired or a never expiring token
             StompClient.Connection[] connection = new StompClient.Connection[1];
             // when / then
             assertThatThrownBy(() -> connection[0] = stomp.connect(token))
@@ -416,6 +417,98 @@ class StompPushIT {
     }
 
     @Test
+    void aBannedMemberWhoSubscribedAboveTheGroupsHeadLosesTheTopic() throws Exception {
+        // given bob, a member, subscribes claiming a seq the group does not have yet (its head is 2: created, joined)
+        api.post(bob, "/api/groups/" + group + "/join", null);
+        Connection bobs = stomp.connect(bob);
+        List<Frame> bobFrames = bobs.subscribe(group, 3L);
+        // the claim is answered with a resync to the group's real head
+        await().atMost(Duration.ofSeconds(10)).until(() -> !bobFrames.isEmpty());
+        assertThat(bobFrames.get(0).headers().getFirst("chorus-resync")).isEqualTo("true");
+        assertThat(bobFrames.get(0).json().get("latestSeq").asLong()).isEqualTo(2);
+        Connection alices = stomp.connect(alice);
+        List<Frame> aliceFrames = alices.subscribe(group, 2L);
+
+        // when alice bans him (seq 3, at his claimed position) and goes on
+        assertThat(api.delete(alice, "/api/groups/" + group + "/members/bob?ban=true")
+                        .status())
+                .isEqualTo(200);
+        long after = sendRest(alice, "after-ban", "after the ban");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !aliceFrames.isEmpty()
+                        && aliceFrames.get(aliceFrames.size() - 1).seq() == after);
+
+        // then bob got his removal and nothing after it
+        await().atMost(Duration.ofSeconds(10)).until(() -> bobFrames.size() >= 2);
+        assertThat(bobFrames.subList(1, bobFrames.size()))
+                .extracting(Frame::type)
+                .containsExactly("MemberRemoved");
+    }
+
+    @Test
+    void aTypingOnlySubscriptionIsRevokedAtRemoval() throws Exception {
+        // given bob follows only the group's typing notices, alice the group and its typing notices
+        api.post(bob, "/api/groups/" + group + "/join", null);
+        Connection bobs = stomp.connect(bob);
+        List<Frame> bobTyping = new CopyOnWriteArrayList<>();
+        bobs.subscribe("/topic/groups." + group + ".typing", null, bobTyping);
+        Connection alices = stomp.connect(alice);
+        List<Frame> aliceFrames = alices.subscribe(group, 2L);
+        List<Frame> aliceTyping = new CopyOnWriteArrayList<>();
+        alices.subscribe("/topic/groups." + group + ".typing", null, aliceTyping);
+        // at most one notice a second passes per connection and group
+        await().atMost(Duration.ofSeconds(10))
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(1100))
+                .until(() -> {
+                    if (bobTyping.isEmpty()) {
+                        alices.session.send("/app/groups." + group + ".typing", "{}");
+                    }
+                    return !bobTyping.isEmpty();
+                });
+        // bob's own notices reach alice while he is a member
+        int aliceSawBefore = aliceTyping.size();
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(1100))
+                .until(() -> {
+                    bobs.session.send("/app/groups." + group + ".typing", "{}");
+                    return aliceTyping.stream()
+                            .skip(aliceSawBefore)
+                            .anyMatch(f -> f.json().get("userId").asText().equals("bob"));
+                });
+        // every notice sent so far has reached both
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> typedBy(bobTyping, "bob") == typedBy(aliceTyping, "bob")
+                        && typedBy(bobTyping, "alice") == typedBy(aliceTyping, "alice"));
+        int typingBeforeRemoval = bobTyping.size();
+
+        // when alice removes bob, then both type
+        assertThat(api.delete(alice, "/api/groups/" + group + "/members/bob").status())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> aliceFrames.stream().anyMatch(f -> f.type().equals("MemberRemoved")));
+        int aliceSawAtRemoval = aliceTyping.size();
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(1100))
+                .until(() -> {
+                    bobs.session.send("/app/groups." + group + ".typing", "{}");
+                    alices.session.send("/app/groups." + group + ".typing", "{}");
+                    return aliceTyping.size() >= aliceSawAtRemoval + 2;
+                });
+
+        // then bob hears no notice after his removal, and nobody hears his
+        assertThat(bobTyping).hasSize(typingBeforeRemoval);
+        assertThat(aliceTyping.subList(aliceSawAtRemoval, aliceTyping.size()))
+                .allSatisfy(f -> assertThat(f.json().get("userId").asText()).isEqualTo("alice"));
+    }
+
+    private static long typedBy(List<Frame> notices, String userId) {
+        return notices.stream()
+                .filter(f -> f.json().get("userId").asText().equals(userId))
+                .count();
+    }
+
+    @Test
     void badSendsAreAnsweredOnTheAcksQueueAndTheConnectionStays() throws Exception {
         // given
         Connection alices = stomp.connect(alice);
@@ -472,16 +565,18 @@ class StompPushIT {
         assertThat(healthy.get(0).seq()).isEqualTo(seq);
     }
 
-    /** A token signed with the tests' secret, expiring at the given time. */
+    /** A token signed with the tests' secret, expiring at the given time (null: never). */
     static String token(String subject, Instant expiresAt) {
         byte[] secret = "integration-tests-secret-of-at-least-32-bytes".getBytes(StandardCharsets.UTF_8);
         NimbusJwtEncoder encoder = new NimbusJwtEncoder(new ImmutableSecret<>(new SecretKeySpec(secret, "HmacSHA256")));
-        JwtClaimsSet claims = JwtClaimsSet.builder()
+        JwtClaimsSet.Builder builder = JwtClaimsSet.builder()
                 .issuer("chorus-dev")
                 .subject(subject)
-                .issuedAt(expiresAt.minusSeconds(3600))
-                .expiresAt(expiresAt)
-                .build();
+                .issuedAt((expiresAt == null ? Instant.now() : expiresAt).minusSeconds(3600));
+        if (expiresAt != null) {
+            builder.expiresAt(expiresAt);
+        }
+        JwtClaimsSet claims = builder.build();
         return encoder.encode(JwtEncoderParameters.from(
                         JwsHeader.with(MacAlgorithm.HS256).build(), claims))
                 .getTokenValue();
