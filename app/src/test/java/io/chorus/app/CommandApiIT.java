@@ -101,6 +101,34 @@ class CommandApiIT {
         }
 
         @Test
+        void tokenWithoutExpiryIs401() {
+            String neverExpires = jwtEncoder
+                    .encode(JwtEncoderParameters.from(
+                            JwsHeader.with(MacAlgorithm.HS256).build(),
+                            JwtClaimsSet.builder()
+                                    .subject("alice")
+                                    .issuedAt(Instant.now())
+                                    .build()))
+                    .getTokenValue();
+
+            assertThat(api.post(neverExpires, "/api/groups", Map.of("name", "x", "visibility", "open"))
+                            .status())
+                    .isEqualTo(401);
+        }
+
+        @Test
+        void devTokenWithANullScopeIs400NamingScopes() {
+            Response response = api.call(
+                    "POST",
+                    "/api/dev/tokens",
+                    null,
+                    Map.of("userId", "alice", "scopes", java.util.Arrays.asList((String) null)));
+
+            assertThat(response.status()).isEqualTo(400);
+            assertThat(response.errorFields()).containsExactly("scopes");
+        }
+
+        @Test
         void devTokenRejectsAMalformedUserId() {
             Response response = api.call("POST", "/api/dev/tokens", null, Map.of("userId", "bad user"));
 

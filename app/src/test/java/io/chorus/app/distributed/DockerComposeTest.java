@@ -63,9 +63,34 @@ class DockerComposeTest {
             secrets.add((String) env.get("CHORUS_SECURITY_JWT_SECRET"));
         }
         secrets.add((String) environment("chorus").get("CHORUS_SECURITY_JWT_SECRET"));
-        assertThat(secrets).hasSize(1);
-        assertThat(secrets.iterator().next()).hasSizeGreaterThanOrEqualTo(32);
+        // one shared secret, and it comes from the user's .env: none is published in the file
+        assertThat(secrets).containsExactly("${CHORUS_JWT_SECRET:?set CHORUS_JWT_SECRET in .env (see .env.example)}");
         assertThat((List<Object>) services.get("axonserver").get("ports")).contains("8124:8124");
+    }
+
+    @Test
+    void noServiceTurnsDevelopmentTokensOnOrPublishesASecretAndAxonServerChecksTokens() throws IOException {
+        for (String service : List.of("command", "query", "push-1", "push-2", "chorus")) {
+            Map<String, Object> env = environment(service);
+            assertThat(env.get("CHORUS_SECURITY_DEV_TOKENS")).as(service).isEqualTo("${CHORUS_DEV_TOKENS:-false}");
+            assertThat((String) env.get("SPRING_DATASOURCE_PASSWORD"))
+                    .as(service)
+                    .startsWith("${POSTGRES_PASSWORD:?");
+            if (!service.equals("chorus")) {
+                assertThat((String) env.get("AXON_AXONSERVER_TOKEN"))
+                        .as(service)
+                        .startsWith("${AXON_SERVER_TOKEN:?");
+            }
+        }
+        assertThat((String) environment("axonserver").get("AXONIQ_AXONSERVER_ACCESSCONTROL_TOKEN"))
+                .startsWith("${AXON_SERVER_TOKEN:?");
+        assertThat(Files.readString(ROOT.resolve("axon-server/axonserver.properties")))
+                .contains("axoniq.axonserver.accesscontrol.enabled=true")
+                .doesNotContain("accesscontrol.enabled=false");
+        // the user fills an .env from the example, and git never takes it
+        assertThat(Files.readString(ROOT.resolve(".env.example")))
+                .contains("CHORUS_JWT_SECRET=\n", "AXON_SERVER_TOKEN=\n", "POSTGRES_PASSWORD=\n");
+        assertThat(Files.readAllLines(ROOT.resolve(".gitignore"))).contains(".env");
     }
 
     @Test

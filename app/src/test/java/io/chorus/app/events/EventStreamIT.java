@@ -243,12 +243,17 @@ class EventStreamIT {
         assertBadField("/api/events?groupId=no%20spaces", "groupId");
         assertBadField("/api/events?type=MessageSent,Nope", "type");
         assertBadField("/api/events/stream?after=bogus", "after");
+        // a position of the other kind of store (Axon Server's) is refused here, not handed to PostgreSQL's reader
+        assertBadField("/api/events?after=g.1", "after");
+        assertBadField("/api/events/stream?after=g.1", "after");
         assertThat(api.call("GET", "/api/events", null, null).status()).isEqualTo(401);
         assertThat(api.call("GET", "/api/events", alice, null).status()).isEqualTo(403);
         assertThat(api.call("GET", "/api/events/stream", alice, null).status()).isEqualTo(403);
-        try (SseClient stream =
-                new SseClient("http://localhost:" + port + "/api/events/stream", integrator, "not-a-position")) {
-            assertThat(stream.status).isEqualTo(400);
+        for (String lastEventId : List.of("not-a-position", "g.5")) {
+            try (SseClient stream =
+                    new SseClient("http://localhost:" + port + "/api/events/stream", integrator, lastEventId)) {
+                assertThat(stream.status).as(lastEventId).isEqualTo(400);
+            }
         }
         // the schemas are public
         assertThat(api.call("GET", "/api/events/schemas", null, null).body()).hasSize(10);

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import org.axonframework.eventhandling.TrackingToken;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -33,10 +34,18 @@ class EventStreamController {
     private final EventStreams streams;
     private final EventStreamProperties properties;
 
-    EventStreamController(EventStreamReader reader, EventStreams streams, EventStreamProperties properties) {
+    /** Events live in Axon Server, whose positions are global sequence numbers. */
+    private final boolean axonServer;
+
+    EventStreamController(
+            EventStreamReader reader,
+            EventStreams streams,
+            EventStreamProperties properties,
+            @Value("${axon.axonserver.enabled:false}") boolean axonServer) {
         this.reader = reader;
         this.streams = streams;
         this.properties = properties;
+        this.axonServer = axonServer;
     }
 
     record Poll(List<IntegratorEvent> events, String next) {}
@@ -55,7 +64,7 @@ class EventStreamController {
             throws InterruptedException {
         TrackingToken from;
         try {
-            from = after == null ? null : StreamPositions.decode(after);
+            from = after == null ? null : StreamPositions.decode(after, axonServer);
         } catch (IllegalArgumentException e) {
             return Problems.badField("after", e.getMessage());
         }
@@ -90,7 +99,7 @@ class EventStreamController {
         String resumeFrom = lastEventId != null && !lastEventId.isBlank() ? lastEventId : after;
         TrackingToken from;
         try {
-            from = resumeFrom == null ? null : StreamPositions.decode(resumeFrom);
+            from = resumeFrom == null ? null : StreamPositions.decode(resumeFrom, axonServer);
         } catch (IllegalArgumentException e) {
             return Problems.badField(lastEventId != null ? "Last-Event-ID" : "after", e.getMessage());
         }

@@ -26,17 +26,20 @@ final class StreamPositions {
     }
 
     /**
-     * The token a position stands for.
+     * The token a position stands for, in a commit-ordered store or (when {@code globalSequence}) a global-sequence
+     * one.
      *
      * @throws IllegalArgumentException when the text is no position this server gave out
      */
-    static TrackingToken decode(String position) {
+    static TrackingToken decode(String position, boolean globalSequence) {
         String[] parts = position.split("\\.", -1);
         try {
-            if (parts.length == 3 && parts[0].equals("c")) {
+            // only the kind of the store underneath: the other kind's position would reach the store as a token it
+            // cannot read
+            if (!globalSequence && parts.length == 3 && parts[0].equals("c")) {
                 return new CommitOrderToken(nonNegative(parts[1]), nonNegative(parts[2]));
             }
-            if (parts.length == 2 && parts[0].equals("g")) {
+            if (globalSequence && parts.length == 2 && parts[0].equals("g")) {
                 return new GlobalSequenceTrackingToken(nonNegative(parts[1]));
             }
         } catch (NumberFormatException e) {

@@ -44,17 +44,21 @@ class DevTokenController {
             return Problems.badField("userId", Identifiers.USER_ID_RULE);
         }
         List<String> scopes = request.scopes() == null ? List.of() : request.scopes();
-        if (!SCOPES.containsAll(scopes)) {
+        if (scopes.stream().anyMatch(scope -> scope == null || !SCOPES.contains(scope))) {
             return Problems.badField("scopes", "may only hold chorus:admin and chorus:integrator");
         }
         Instant now = clock.instant();
+        ChorusSecurityProperties.Jwt jwt = properties.jwt();
         JwtClaimsSet.Builder claims = JwtClaimsSet.builder()
-                .issuer("chorus-dev")
+                .issuer(ChorusJwtDecoders.isBlank(jwt.issuer()) ? "chorus-dev" : jwt.issuer())
                 .subject(request.userId())
                 .issuedAt(now)
                 .expiresAt(now.plus(properties.jwt().devTokenTtl()));
         if (!scopes.isEmpty()) {
             claims.claim("scope", String.join(" ", scopes));
+        }
+        if (!ChorusJwtDecoders.isBlank(jwt.audience())) {
+            claims.audience(List.of(jwt.audience()));
         }
         JwsHeader header = JwsHeader.with(MacAlgorithm.HS256).build();
         String token = encoder.encode(JwtEncoderParameters.from(header, claims.build()))

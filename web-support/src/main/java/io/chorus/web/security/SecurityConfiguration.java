@@ -7,13 +7,12 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Base64;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -24,10 +23,8 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.core.GrantedAuthorityDefaults;
 import org.springframework.security.config.http.SessionCreationPolicy;
-import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtEncoder;
-import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 import org.springframework.security.web.SecurityFilterChain;
 
@@ -88,13 +85,25 @@ public class SecurityConfiguration {
         return http.build();
     }
 
+    /**
+     * The HMAC key that signs development tokens and verifies tokens when no JWKS is configured: the configured
+     * secret, or with development tokens on and none configured, a random one per start. None with a JWKS.
+     */
     @Bean
-    SecretKey jwtSecretKey(ChorusSecurityProperties properties) {
-        String secret = properties.jwt().secret();
-        if (secret == null || secret.isBlank()) {
+    JwtKeys jwtKeys(ChorusSecurityProperties properties) {
+        ChorusSecurityProperties.Jwt jwt = properties.jwt();
+        String secret = jwt.secret();
+        if (ChorusJwtDecoders.usesJwkSet(jwt)) {
+            if (properties.devTokens()) {
+                throw new IllegalStateException("development tokens cannot be verified with"
+                        + " chorus.security.jwt.jwk-set-uri: turn chorus.security.dev-tokens off");
+            }
+            return new JwtKeys(null);
+        }
+        if (ChorusJwtDecoders.isBlank(secret)) {
             if (!properties.devTokens()) {
-                throw new IllegalStateException(
-                        "chorus.security.jwt.secret must be set (at least 32 bytes) unless development tokens are on");
+                throw new IllegalStateException("chorus.security.jwt.secret (at least 32 bytes) or"
+                        + " chorus.security.jwt.jwk-set-uri must be set unless development tokens are on");
             }
             byte[] random = new byte[32];
             new SecureRandom().nextBytes(random);
@@ -105,31 +114,21 @@ public class SecurityConfiguration {
         if (bytes.length < 32) {
             throw new IllegalStateException("chorus.security.jwt.secret must be at least 32 bytes for HS256");
         }
-        return new SecretKeySpec(bytes, "HmacSHA256");
+        return new JwtKeys(new SecretKeySpec(bytes, "HmacSHA256"));
+    }
+
+    /** @param secretKey the HMAC key, or null when a JWKS verifies tokens */
+    record JwtKeys(SecretKey secretKey) {}
+
+    @Bean
+    JwtDecoder jwtDecoder(ChorusSecurityProperties properties, JwtKeys jwtKeys) {
+        return ChorusJwtDecoders.decoder(properties.jwt(), jwtKeys.secretKey());
     }
 
     @Bean
-    JwtDecoder jwtDecoder(ChorusSecurityProperties properties, SecretKey jwtSecretKey) {
-        String jwkSetUri = properties.jwt().jwkSetUri();
-        if (jwkSetUri != null && !jwkSetUri.isBlank()) {
-            return new CachingJwtDecoder(
-                    NimbusJwtDecoder.withJwkSetUri(jwkSetUri).build(),
-                    Duration.ofMinutes(1),
-                    10_000,
-                    Clock.systemUTC());
-        }
-        return new CachingJwtDecoder(
-                NimbusJwtDecoder.withSecretKey(jwtSecretKey)
-                        .macAlgorithm(MacAlgorithm.HS256)
-                        .build(),
-                Duration.ofMinutes(1),
-                10_000,
-                Clock.systemUTC());
-    }
-
-    @Bean
-    JwtEncoder jwtEncoder(SecretKey jwtSecretKey) {
-        return new NimbusJwtEncoder(new ImmutableSecret<>(jwtSecretKey));
+    @ConditionalOnProperty(name = "chorus.security.dev-tokens", havingValue = "true")
+    JwtEncoder jwtEncoder(JwtKeys jwtKeys) {
+        return new NimbusJwtEncoder(new ImmutableSecret<>(jwtKeys.secretKey()));
     }
 
     private static void write(ObjectMapper objectMapper, HttpServletResponse response, ProblemDetail problem)
