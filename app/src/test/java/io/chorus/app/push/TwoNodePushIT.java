@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.chorus.app.Api;
-import io.chorus.app.ChorusApplication;
 import io.chorus.app.ChorusIT;
-import io.chorus.app.TestRedis;
+import io.chorus.app.SecondNode;
 import io.chorus.app.push.StompClient.Connection;
 import io.chorus.app.push.StompClient.Frame;
 import java.time.Duration;
@@ -16,9 +15,7 @@ import java.util.UUID;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Two all-in-one nodes sharing PostgreSQL and Redis (the second started in this JVM on its own port): each node's
@@ -27,26 +24,18 @@ import org.springframework.context.ConfigurableApplicationContext;
 @ChorusIT
 class TwoNodePushIT {
 
-    static ConfigurableApplicationContext second;
+    static final SecondNode second = new SecondNode();
 
     @LocalServerPort
     int port;
 
     @AfterAll
     static void stopSecond() {
-        if (second != null) {
-            second.close();
-        }
+        second.close();
     }
 
     private int secondPort() {
-        if (second == null) {
-            second = new SpringApplicationBuilder(ChorusApplication.class)
-                    .profiles("it")
-                    .initializers(new TestRedis.Initializer())
-                    .run("--server.port=0");
-        }
-        return Integer.parseInt(second.getEnvironment().getProperty("local.server.port"));
+        return second.port();
     }
 
     @Test

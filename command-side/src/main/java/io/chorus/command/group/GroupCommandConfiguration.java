@@ -25,6 +25,7 @@ import org.axonframework.modelling.command.CommandTargetResolver;
 import org.axonframework.serialization.Serializer;
 import org.axonframework.spring.eventsourcing.SpringAggregateSnapshotter;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -148,6 +149,25 @@ public class GroupCommandConfiguration {
                 .build();
         commandBus.registerHandlerInterceptor(new CorrelationDataInterceptor<>(axon.correlationDataProviders()));
         return commandBus;
+    }
+
+    /**
+     * Commands that store nothing are checked against the store's last event of their group ({@link
+     * StaleGroupCheck}), on the command bus of this node whichever it is (group commit or Axon's default).
+     */
+    @Bean
+    SmartInitializingSingleton staleGroupCheck(
+            Configuration axon,
+            @Qualifier("localSegment") SimpleCommandBus localSegment,
+            EventStore eventStore,
+            Cache groupCache,
+            CommandTargetResolver groupTargetResolver) {
+        return () -> {
+            StaleGroupCheck check = new StaleGroupCheck(
+                    groupTargetResolver, () -> axon.repository(GroupAggregate.class), eventStore, groupCache);
+            eventStore.registerDispatchInterceptor(check.appendWatcher());
+            localSegment.registerHandlerInterceptor(check);
+        };
     }
 
     /** Which group a command targets, with its field looked up once per command class. */
