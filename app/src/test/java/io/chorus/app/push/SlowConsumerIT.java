@@ -46,15 +46,7 @@ class SlowConsumerIT {
             slow.sendFrame("SUBSCRIBE\nid:0\ndestination:/topic/groups." + group + "\nfrom-seq:1\n\n");
 
             // when 600 messages of about 12 KB each (7 MB, more than the socket buffers take) are sent
-            String text = "語".repeat(3900);
-            for (int i = 0; i < MESSAGES; i++) {
-                assertThat(api.post(
-                                        alice,
-                                        "/api/groups/" + group + "/messages",
-                                        Map.of("clientMessageId", "m" + i, "text", text + i))
-                                .status())
-                        .isEqualTo(201);
-            }
+            sendLargeMessages(api, alice, group);
 
             // then the healthy one has them all, the slow one was cut off, and the log says why
             List<Long> all = LongStream.rangeClosed(2, 1 + MESSAGES).boxed().toList();
@@ -77,15 +69,7 @@ class SlowConsumerIT {
         String alice = api.token("alice");
         String group = "starve-" + UUID.randomUUID().toString().substring(0, 8);
         api.createOpenGroup(alice, group, "S");
-        String text = "語".repeat(3900);
-        for (int i = 0; i < MESSAGES; i++) {
-            assertThat(api.post(
-                                    alice,
-                                    "/api/groups/" + group + "/messages",
-                                    Map.of("clientMessageId", "m" + i, "text", text + i))
-                            .status())
-                    .isEqualTo(201);
-        }
+        sendLargeMessages(api, alice, group);
         List<RawStomp> slow = new ArrayList<>();
         try (StompClient stomp = new StompClient(port)) {
             // more clients replaying it without reading than the node has catch-up threads (two), fewer than it has
@@ -120,6 +104,19 @@ class SlowConsumerIT {
             for (RawStomp client : slow) {
                 client.close();
             }
+        }
+    }
+
+    /** {@link #MESSAGES} messages of about 12 KB each (7 MB, more than the socket buffers take), each stored. */
+    private static void sendLargeMessages(Api api, String token, String group) {
+        String text = "語".repeat(3900);
+        for (int i = 0; i < MESSAGES; i++) {
+            assertThat(api.post(
+                                    token,
+                                    "/api/groups/" + group + "/messages",
+                                    Map.of("clientMessageId", "m" + i, "text", text + i))
+                            .status())
+                    .isEqualTo(201);
         }
     }
 }
