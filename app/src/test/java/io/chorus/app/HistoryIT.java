@@ -5,6 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chorus.app.Api.Response;
+import io.chorus.query.history.PageQuery;
+import io.chorus.query.projection.ProjectionSlots;
+import io.chorus.query.projection.ReplayCoordinator;
+import io.chorus.query.recent.RedisHistoryReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +19,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
+import org.axonframework.config.EventProcessingConfiguration;
+import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /** The PostgreSQL history projection and the messages page API over real HTTP. */
@@ -25,6 +32,18 @@ class HistoryIT {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    EventProcessingConfiguration processors;
+
+    @Autowired
+    ProjectionSlots slots;
+
+    @Autowired
+    ReplayCoordinator reconciler;
+
+    @Autowired
+    RedisHistoryReader window;
 
     Api api;
     String alice;
@@ -82,6 +101,48 @@ class HistoryIT {
             assertThat(seqs(response)).containsExactly(seq);
             assertThat(response.header("Chorus-Stale")).isEqualTo("false");
         }
+    }
+
+    @Test
+    void aBannedMemberReadsNothingWhileTheHistoryProjectionStalls() {
+        // given bob, a member who reads the group, and then the history projection stopped
+        assertThat(api.post(bob, "/api/groups/" + group + "/join", null).status())
+                .isEqualTo(200);
+        awaitProjected(send(alice, "before-ban", "before the ban"));
+        assertThat(page(bob, "").status()).isEqualTo(200);
+        StreamingEventProcessor history = processors
+                .eventProcessor("history-" + slots.active("history"), StreamingEventProcessor.class)
+                .orElseThrow();
+        // the reconciler is held too: it would start the processor again
+        reconciler.stop();
+        history.shutDown();
+        try {
+            // when alice bans bob and sends on, and the Redis window (a projection of its own) has that message
+            assertThat(api.delete(alice, "/api/groups/" + group + "/members/bob?ban=true")
+                            .status())
+                    .isEqualTo(200);
+            long secret = send(alice, "after-ban", "after the ban");
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> window.jsonPage(group, PageQuery.newest(50))
+                            .filter(p -> p.lastSeq() >= secret)
+                            .isPresent());
+
+            // then bob's reads are refused for now, with neither the message nor a stale membership served
+            for (Response read : List.of(page(bob, ""), api.call("GET", "/api/groups/" + group, bob, null))) {
+                assertThat(read.status()).isEqualTo(503);
+                assertThat(read.header("Retry-After")).isEqualTo("1");
+                assertThat(read.detail()).contains("catching up");
+                assertThat(read.body().toString()).doesNotContain("after the ban");
+            }
+        } finally {
+            history.start();
+            reconciler.start();
+        }
+
+        // and once the projection runs again, bob is refused and alice reads the message
+        await().atMost(Duration.ofSeconds(10)).until(() -> page(bob, "").status() == 403);
+        assertThat(api.call("GET", "/api/groups/" + group, bob, null).status()).isEqualTo(403);
+        assertThat(page(alice, "").body().toString()).contains("after the ban");
     }
 
     @Test

@@ -18,10 +18,12 @@ class GroupQueryController {
 
     private final JdbcTemplate jdbc;
     private final PostgresHistoryReader history;
+    private final GroupAccess access;
 
-    GroupQueryController(JdbcTemplate jdbc, PostgresHistoryReader history) {
+    GroupQueryController(JdbcTemplate jdbc, PostgresHistoryReader history, GroupAccess access) {
         this.jdbc = jdbc;
         this.history = history;
+        this.access = access;
     }
 
     record MemberView(String userId, String role) {}
@@ -30,6 +32,10 @@ class GroupQueryController {
     ResponseEntity<?> group(@PathVariable String groupId, Principal caller) {
         if (!Identifiers.isGroupId(groupId)) {
             return Problems.badField("groupId", Identifiers.GROUP_ID_RULE);
+        }
+        // read-your-writes, and a membership no older than the caller's last membership event
+        if (!access.access(groupId, caller.getName()).current()) {
+            return GroupAccess.behind(groupId);
         }
         HistoryTables tables = history.tables();
         List<Map<String, Object>> group = jdbc.queryForList(

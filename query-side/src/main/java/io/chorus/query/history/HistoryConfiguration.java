@@ -10,12 +10,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 class HistoryConfiguration {
 
     @Bean
-    HistoryProjection historyA(JdbcTemplate jdbc, DataSource dataSource) {
-        return new HistoryProjection("a", jdbc, dataSource);
+    HistoryProjection historyA(JdbcTemplate jdbc, DataSource dataSource, HistoryProgress progress) {
+        return new HistoryProjection("a", jdbc, dataSource, progress);
     }
 
     @Bean
-    HistoryProjection historyB(JdbcTemplate jdbc, DataSource dataSource) {
-        return new HistoryProjection("b", jdbc, dataSource);
+    HistoryProjection historyB(JdbcTemplate jdbc, DataSource dataSource, HistoryProgress progress) {
+        return new HistoryProjection("b", jdbc, dataSource, progress);
     }
 }

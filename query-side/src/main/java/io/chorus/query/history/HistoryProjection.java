@@ -58,12 +58,14 @@ class HistoryProjection implements SlotProjection {
     private final JdbcTemplate jdbc;
     private final DataSource dataSource;
     private final String bufferKey;
+    private final HistoryProgress progress;
 
     /** The events of batches that failed to commit: retried one by one, each in a savepoint. */
     private final Set<String> suspects = ConcurrentHashMap.newKeySet();
 
-    HistoryProjection(String slot, JdbcTemplate jdbc, DataSource dataSource) {
+    HistoryProjection(String slot, JdbcTemplate jdbc, DataSource dataSource, HistoryProgress progress) {
         this.tables = new HistoryTables(slot);
+        this.progress = progress;
         this.jdbc = jdbc;
         this.dataSource = dataSource;
         this.bufferKey = HistoryProjection.class.getName() + "." + slot;
@@ -105,7 +107,10 @@ class HistoryProjection implements SlotProjection {
         String event = current.getMessage().getIdentifier();
         if (suspects.contains(event)) {
             // a retry starts where the failed batch started, so its suspects come first and keep the group's order
-            current.root().afterCommit(u -> suspects.remove(event));
+            current.root().afterCommit(u -> {
+                suspects.remove(event);
+                progress.committed(List.of(groupId));
+            });
             savepoint(groupId, seq, statements);
             return;
         }
@@ -113,6 +118,7 @@ class HistoryProjection implements SlotProjection {
         Buffer buffer = unitOfWork.getOrComputeResource(bufferKey, key -> {
             Buffer created = new Buffer();
             unitOfWork.onPrepareCommit(u -> flush(created));
+            unitOfWork.afterCommit(u -> progress.committed(created.lastSeq.keySet()));
             return created;
         });
         buffer.statements.addAll(List.of(statements));

@@ -20,7 +20,8 @@ import org.springframework.web.bind.annotation.RestController;
  * Members only. Recent pages come from the Redis window when it holds the whole page and is current; every other
  * page, and every page while Redis is down or cold, from PostgreSQL (header {@code Chorus-Read-From}). A page
  * includes every event of the group committed before the read (header {@code Chorus-Stale: false}): the read waits
- * up to 2 s for PostgreSQL to catch up; past that it answers what it has with {@code Chorus-Stale: true}.
+ * up to 2 s for PostgreSQL to catch up; past that it answers 503 with {@code Retry-After}, since the caller's
+ * membership cannot be known to be current (see {@link GroupAccess}).
  */
 @RestController
 class HistoryQueryController {
@@ -64,6 +65,9 @@ class HistoryQueryController {
         }
         PageQuery query = new PageQuery(after, before, size);
         GroupAccess.Access access = groupAccess.access(groupId, caller.getName());
+        if (!access.current()) {
+            return GroupAccess.behind(groupId);
+        }
         if (!access.known()) {
             return Problems.respond(Problems.problem(HttpStatus.NOT_FOUND, "unknown group " + groupId));
         }
@@ -82,7 +86,8 @@ class HistoryQueryController {
             }
         }
         HistoryPage answer = postgres.page(groupId, query).orElseGet(() -> new HistoryPage(List.of(), false, 0));
-        // a read model still behind after the wait answers what it has, and says so
+        // the page is read after the access check found the read model current; a replay's switch of slots between
+        // the two could still leave it short, and the header says so
         return ResponseEntity.ok()
                 .header("Chorus-Stale", Boolean.toString(answer.lastSeq() < committed))
                 .header("Chorus-Read-From", "postgres")
