@@ -7,8 +7,12 @@ import static org.awaitility.Awaitility.await;
 import io.chorus.app.Api;
 import io.chorus.app.Api.Response;
 import io.chorus.app.ChorusIT;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -263,6 +267,83 @@ class HostileInputIT {
             }
         }
         assertThat(output.getOut()).doesNotContain("\tat ").doesNotContain("NullPointerException");
+    }
+
+    /** Sends a request's head by hand and reads the status line of the answer, within {@code timeout}. */
+    private String statusOfHeadOnly(String head, Duration timeout) throws IOException {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout((int) timeout.toMillis());
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+        }
+    }
+
+    @Test
+    void aTwentyMegabyteBodyIs413BeforeItIsSent() throws IOException {
+        // when a client declares a 20 MB body and sends only the head of its request
+        String status = statusOfHeadOnly(
+                "POST /api/groups/" + group + "/messages HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + alice
+                        + "\r\nContent-Type: application/json\r\nContent-Length: 20000000\r\n\r\n",
+                Duration.ofSeconds(10));
+
+        // then the answer comes without waiting for the body (a read of it would time out here)
+        assertThat(status).startsWith("HTTP/1.1 413");
+        // and an unauthenticated one is refused the same way: the limit comes before the token is checked
+        assertThat(statusOfHeadOnly(
+                        "POST /api/groups HTTP/1.1\r\nHost: localhost\r\nContent-Length: 20000000\r\n\r\n",
+                        Duration.ofSeconds(10)))
+                .startsWith("HTTP/1.1 413");
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIs413AndStoresNothing() throws Exception {
+        // a body without a declared length: counted while it is read
+        long before = lastSeq();
+        String text = "x".repeat(70_000);
+        byte[] body = ("{\"clientMessageId\":\"chunked\",\"text\":\"" + text + "\"}").getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/groups/" + group + "/messages"))
+                        .header("Authorization", "Bearer " + alice)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.body()).contains("larger than the limit of 65536 bytes");
+        assertThat(lastSeq()).isEqualTo(before);
+    }
+
+    @Test
+    void deeplyNestedJsonIs400NamingTheLimit() {
+        long before = lastSeq();
+        // 40 levels of arrays in a field the API does not read, past the nesting limit of 32
+        Response deep = api.call(
+                "POST",
+                "/api/groups/" + group + "/messages",
+                alice,
+                Map.of("clientMessageId", "deep", "text", "deep", "extra", nested(40)));
+
+        assertThat(deep.status()).isEqualTo(400);
+        assertThat(deep.detail()).contains("exceeds a limit").contains("nesting depth");
+        assertThat(lastSeq()).isEqualTo(before);
+    }
+
+    private static Object nested(int depth) {
+        Object value = "x";
+        for (int i = 0; i < depth; i++) {
+            value = List.of(value);
+        }
+        return value;
+    }
+
+    private long lastSeq() {
+        return api.call("GET", "/api/groups/" + group, alice, null)
+                .body()
+                .get("lastSeq")
+                .asLong();
     }
 
     @Test

@@ -1,8 +1,10 @@
 package io.chorus.web.problem;
 
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.chorus.web.limits.BodyTooLargeException;
 import io.chorus.web.ratelimit.RateLimitedException;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -41,11 +43,30 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 .body(Problems.problem(HttpStatus.TOO_MANY_REQUESTS, ex.getMessage()));
     }
 
+    private static Throwable cause(Throwable thrown, Class<? extends Throwable> type) {
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(
             HttpMessageNotReadableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         ProblemDetail problem;
-        if (ex.getCause() instanceof MismatchedInputException mismatch
+        Throwable tooLarge = cause(ex, BodyTooLargeException.class);
+        Throwable constraint = cause(ex, StreamConstraintsException.class);
+        if (tooLarge != null) {
+            return ResponseEntity.status(HttpStatus.PAYLOAD_TOO_LARGE)
+                    .headers(headers)
+                    .body(Problems.problem(HttpStatus.PAYLOAD_TOO_LARGE, tooLarge.getMessage()));
+        }
+        if (constraint instanceof StreamConstraintsException limit) {
+            problem = Problems.problem(
+                    HttpStatus.BAD_REQUEST, "the request body exceeds a limit: " + limit.getOriginalMessage());
+        } else if (ex.getCause() instanceof MismatchedInputException mismatch
                 && !mismatch.getPath().isEmpty()) {
             String field = path(mismatch);
             String expected =
