@@ -32,7 +32,7 @@ public final class BenchContext {
                 "--chorus.embedded.ephemeral=true",
                 "--chorus.security.dev-tokens=true",
                 "--chorus.security.jwt.secret=benchmark-secret-of-at-least-32-bytes!",
-                "--chorus.rate-limit.sends.enabled=false",
+                "--chorus.rate-limit.enabled=false",
                 "--logging.level.root=WARN",
                 "--logging.level.io.chorus=INFO",
                 "--spring.main.banner-mode=off");

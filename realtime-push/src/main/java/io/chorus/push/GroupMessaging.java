@@ -4,8 +4,9 @@ import io.chorus.api.Identifiers;
 import io.chorus.api.Rejection;
 import io.chorus.api.message.SendMessageCommand;
 import io.chorus.api.message.SendReceiptView;
+import io.chorus.web.ratelimit.RateLimitedAction;
 import io.chorus.web.ratelimit.RateLimitedException;
-import io.chorus.web.ratelimit.SendRateLimiter;
+import io.chorus.web.ratelimit.RateLimiter;
 import java.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,7 +43,7 @@ class GroupMessaging {
 
     private final CommandGateway commands;
     private final GroupSubscriptions subscriptions;
-    private final SendRateLimiter rateLimiter;
+    private final RateLimiter rateLimiter;
     private final SessionAcks acks;
     private static final String TYPING = "chorus.typing.";
     private static final long TYPING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -50,7 +51,7 @@ class GroupMessaging {
     private final Clock clock = Clock.systemUTC();
 
     GroupMessaging(
-            CommandGateway commands, GroupSubscriptions subscriptions, SendRateLimiter rateLimiter, SessionAcks acks) {
+            CommandGateway commands, GroupSubscriptions subscriptions, RateLimiter rateLimiter, SessionAcks acks) {
         this.commands = commands;
         this.subscriptions = subscriptions;
         this.rateLimiter = rateLimiter;
@@ -70,9 +71,10 @@ class GroupMessaging {
             acks.send(sessionId, error(clientMessageId, 400, "groupId: " + Identifiers.GROUP_ID_RULE));
             return;
         }
-        Optional<Duration> wait = rateLimiter.acquire(user.getName());
+        Optional<Duration> wait = rateLimiter.refusal(RateLimitedAction.SENDS, user.getName());
         if (wait.isPresent()) {
-            Map<String, Object> ack = error(clientMessageId, 429, new RateLimitedException(wait.get()).getMessage());
+            Map<String, Object> ack = error(
+                    clientMessageId, 429, new RateLimitedException(RateLimitedAction.SENDS, wait.get()).getMessage());
             ack.put("retryAfter", RateLimitedException.retryAfterSeconds(wait.get()));
             acks.send(sessionId, ack);
             return;

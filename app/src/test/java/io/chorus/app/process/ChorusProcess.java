@@ -72,7 +72,7 @@ public record ChorusProcess(String name, Process process, int port, Api api) {
                 "--spring.data.redis.port=" + TestRedis.port(),
                 "--chorus.security.dev-tokens=true",
                 "--chorus.security.jwt.secret=" + SECRET,
-                "--chorus.rate-limit.sends.enabled=false"));
+                "--chorus.rate-limit.enabled=false"));
         command.addAll(List.of(settings));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)

@@ -10,6 +10,8 @@ import io.chorus.api.group.Role;
 import io.chorus.api.group.UnbanMemberCommand;
 import io.chorus.api.group.Visibility;
 import io.chorus.command.web.Commands;
+import io.chorus.web.ratelimit.RateLimited;
+import io.chorus.web.ratelimit.RateLimitedAction;
 import java.net.URI;
 import java.security.Principal;
 import java.util.Locale;
@@ -43,6 +45,7 @@ class GroupCommandController {
     record ChangeRoleRequest(String role) {}
 
     @PostMapping
+    @RateLimited(RateLimitedAction.GROUP_CREATES)
     ResponseEntity<Map<String, String>> create(@RequestBody CreateGroupRequest request, Principal caller) {
         String groupId = request.groupId() == null ? UUID.randomUUID().toString() : Inputs.groupId(request.groupId());
         commands.send(new CreateGroupCommand(
@@ -51,16 +54,19 @@ class GroupCommandController {
     }
 
     @PostMapping("/{groupId}/join")
+    @RateLimited(RateLimitedAction.MEMBER_CHANGES)
     void join(@PathVariable String groupId, Principal caller) {
         commands.send(new JoinGroupCommand(Inputs.groupId(groupId), caller.getName(), commands.now()));
     }
 
     @PostMapping("/{groupId}/leave")
+    @RateLimited(RateLimitedAction.MEMBER_CHANGES)
     void leave(@PathVariable String groupId, Principal caller) {
         commands.send(new LeaveGroupCommand(Inputs.groupId(groupId), caller.getName(), commands.now()));
     }
 
     @PostMapping("/{groupId}/members")
+    @RateLimited(RateLimitedAction.MEMBER_CHANGES)
     void add(@PathVariable String groupId, @RequestBody AddMemberRequest request, Principal caller) {
         Role role = request.role() == null ? Role.MEMBER : role(request.role());
         commands.send(new AddMemberCommand(
@@ -68,6 +74,7 @@ class GroupCommandController {
     }
 
     @DeleteMapping("/{groupId}/members/{userId}")
+    @RateLimited(RateLimitedAction.MEMBER_CHANGES)
     void remove(
             @PathVariable String groupId,
             @PathVariable String userId,
@@ -77,11 +84,13 @@ class GroupCommandController {
     }
 
     @DeleteMapping("/{groupId}/bans/{userId}")
+    @RateLimited(RateLimitedAction.MEMBER_CHANGES)
     void unban(@PathVariable String groupId, @PathVariable String userId, Principal caller) {
         commands.send(new UnbanMemberCommand(Inputs.groupId(groupId), caller.getName(), userId, commands.now()));
     }
 
     @PutMapping("/{groupId}/members/{userId}/role")
+    @RateLimited(RateLimitedAction.MEMBER_CHANGES)
     void changeRole(
             @PathVariable String groupId,
             @PathVariable String userId,

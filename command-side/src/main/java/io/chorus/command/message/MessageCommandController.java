@@ -6,8 +6,8 @@ import io.chorus.api.message.SendMessageCommand;
 import io.chorus.api.message.SendReceiptView;
 import io.chorus.command.group.Inputs;
 import io.chorus.command.web.Commands;
-import io.chorus.web.ratelimit.RateLimitedException;
-import io.chorus.web.ratelimit.SendRateLimiter;
+import io.chorus.web.ratelimit.RateLimited;
+import io.chorus.web.ratelimit.RateLimitedAction;
 import java.net.URI;
 import java.security.Principal;
 import java.time.Instant;
@@ -27,11 +27,9 @@ import org.springframework.web.bind.annotation.RestController;
 class MessageCommandController {
 
     private final Commands commands;
-    private final SendRateLimiter rateLimiter;
 
-    MessageCommandController(Commands commands, SendRateLimiter rateLimiter) {
+    MessageCommandController(Commands commands) {
         this.commands = commands;
-        this.rateLimiter = rateLimiter;
     }
 
     record SendRequest(String clientMessageId, String text, Long replyToSeq) {}
@@ -42,11 +40,9 @@ class MessageCommandController {
 
     /** 201 for a new message; 200 with the original answer for a retry of an earlier send. */
     @PostMapping
+    @RateLimited(RateLimitedAction.SENDS)
     ResponseEntity<SentResponse> send(
             @PathVariable String groupId, @RequestBody SendRequest request, Principal caller) {
-        rateLimiter.acquire(caller.getName()).ifPresent(wait -> {
-            throw new RateLimitedException(wait);
-        });
         SendReceiptView receipt = commands.send(new SendMessageCommand(
                 Inputs.groupId(groupId),
                 caller.getName(),
@@ -63,6 +59,7 @@ class MessageCommandController {
     }
 
     @PatchMapping("/{seq}")
+    @RateLimited(RateLimitedAction.EDITS)
     void edit(
             @PathVariable String groupId, @PathVariable long seq, @RequestBody EditRequest request, Principal caller) {
         commands.send(
@@ -70,6 +67,7 @@ class MessageCommandController {
     }
 
     @DeleteMapping("/{seq}")
+    @RateLimited(RateLimitedAction.DELETES)
     void delete(@PathVariable String groupId, @PathVariable long seq, Principal caller) {
         commands.send(new DeleteMessageCommand(Inputs.groupId(groupId), caller.getName(), seq, commands.now()));
     }

@@ -4,6 +4,8 @@ import io.chorus.api.message.MarkReadCommand;
 import io.chorus.command.group.Inputs;
 import io.chorus.command.group.InvalidFieldException;
 import io.chorus.command.web.Commands;
+import io.chorus.web.ratelimit.RateLimited;
+import io.chorus.web.ratelimit.RateLimitedAction;
 import java.security.Principal;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -23,6 +25,7 @@ class ReadMarkerController {
     record ReadRequest(Long seq) {}
 
     @PostMapping("/api/groups/{groupId}/read")
+    @RateLimited(RateLimitedAction.READ_MARKERS)
     void read(@PathVariable String groupId, @RequestBody ReadRequest request, Principal caller) {
         if (request.seq() == null) {
             throw new InvalidFieldException("seq", "is required");

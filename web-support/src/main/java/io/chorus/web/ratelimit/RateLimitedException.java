@@ -2,13 +2,13 @@ package io.chorus.web.ratelimit;
 
 import java.time.Duration;
 
-/** The caller sent faster than the limit allows; nothing was stored (HTTP 429 with {@code Retry-After}). */
+/** The caller acted faster than the limit allows; nothing was stored (HTTP 429 with {@code Retry-After}). */
 public class RateLimitedException extends RuntimeException {
 
     private final Duration retryAfter;
 
-    public RateLimitedException(Duration retryAfter) {
-        super("too many sends; retry after " + retryAfterSeconds(retryAfter) + " s");
+    public RateLimitedException(RateLimitedAction action, Duration retryAfter) {
+        super("too many " + action.noun() + "; retry after " + retryAfterSeconds(retryAfter) + " s");
         this.retryAfter = retryAfter;
     }
 
@@ -18,6 +18,11 @@ public class RateLimitedException extends RuntimeException {
 
     /** Whole seconds, rounded up, at least 1, as {@code Retry-After} carries them. */
     public static long retryAfterSeconds(Duration retryAfter) {
-        return Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+        return Math.max(1, seconds(retryAfter));
+    }
+
+    /** Whole seconds, rounded up. */
+    static long seconds(Duration duration) {
+        return (duration.toMillis() + 999) / 1000;
     }
 }

@@ -3,6 +3,7 @@ package io.chorus.app.push;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chorus.app.Api;
 import io.chorus.app.ChorusApplication;
 import io.chorus.app.ChorusIT;
@@ -25,10 +26,28 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.context.TestPropertySource;
 
-/** The per-user send limit, one bucket in Redis for REST and STOMP sends alike. */
+/**
+ * The per-user limits: one bucket in Redis for REST and STOMP sends alike, and buckets of their own for edits,
+ * deletes, read markers, group creations and membership changes (those refill once per 100 s here, so that a test
+ * sees only its burst).
+ */
 @ChorusIT
-@TestPropertySource(properties = {"chorus.rate-limit.sends.per-second=1", "chorus.rate-limit.sends.burst=5"})
-class SendRateLimitIT {
+@TestPropertySource(
+        properties = {
+            "chorus.rate-limit.sends.per-second=1",
+            "chorus.rate-limit.sends.burst=5",
+            "chorus.rate-limit.edits.per-second=0.01",
+            "chorus.rate-limit.edits.burst=2",
+            "chorus.rate-limit.deletes.per-second=0.01",
+            "chorus.rate-limit.deletes.burst=1",
+            "chorus.rate-limit.read-markers.per-second=0.01",
+            "chorus.rate-limit.read-markers.burst=2",
+            "chorus.rate-limit.group-creates.per-second=0.01",
+            "chorus.rate-limit.group-creates.burst=2",
+            "chorus.rate-limit.member-changes.per-second=0.01",
+            "chorus.rate-limit.member-changes.burst=2"
+        })
+class RateLimitIT {
 
     @LocalServerPort
     int port;
@@ -92,6 +111,109 @@ class SendRateLimitIT {
                                         Map.of("clientMessageId", "later", "text", "t"))
                                 .status()
                         == 201);
+    }
+
+    @Test
+    void everyAnswerCarriesTheCallersStandingWithTheLimit() {
+        Api api = new Api(port);
+        String user = "hal-" + UUID.randomUUID().toString().substring(0, 6);
+        String token = api.token(user);
+        String group = "std-" + UUID.randomUUID().toString().substring(0, 8);
+        api.createOpenGroup(token, group, "S");
+
+        Api.Response first =
+                api.post(token, "/api/groups/" + group + "/messages", Map.of("clientMessageId", "h1", "text", "t"));
+
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(first.header("X-RateLimit-Limit")).isEqualTo("5");
+        assertThat(first.header("X-RateLimit-Remaining")).isEqualTo("4");
+        // seconds until the bucket is full again: one token at one per second
+        assertThat(Long.parseLong(first.header("X-RateLimit-Reset"))).isBetween(1L, 2L);
+        // and reads, which are not limited, carry none
+        assertThat(api.call("GET", "/api/groups/" + group + "/messages", token, null)
+                        .header("X-RateLimit-Limit"))
+                .isNull();
+    }
+
+    @Test
+    void editsDeletesReadMarkersGroupCreationsAndMembershipChangesHaveBucketsOfTheirOwn() {
+        Api api = new Api(port);
+        String user = "ivy-" + UUID.randomUUID().toString().substring(0, 6);
+        String token = api.token(user);
+        String group = "own-" + UUID.randomUUID().toString().substring(0, 8);
+        api.createOpenGroup(token, group, "O");
+        String messages = "/api/groups/" + group + "/messages";
+        assertThat(api.post(token, messages, Map.of("clientMessageId", "a", "text", "a"))
+                        .status())
+                .isEqualTo(201);
+        assertThat(api.post(token, messages, Map.of("clientMessageId", "b", "text", "b"))
+                        .status())
+                .isEqualTo(201);
+
+        // edits: two, then refused, and the refused one changes nothing
+        assertThat(api.patch(token, messages + "/3", Map.of("text", "edit 1")).status())
+                .isEqualTo(200);
+        assertThat(api.patch(token, messages + "/3", Map.of("text", "edit 2")).status())
+                .isEqualTo(200);
+        assertRefused(api.patch(token, messages + "/3", Map.of("text", "edit 3")), "too many edits");
+
+        // deletes: one, then refused
+        assertThat(api.delete(token, messages + "/2").status()).isEqualTo(200);
+        assertRefused(api.delete(token, messages + "/3"), "too many deletes");
+
+        // read markers: two, then refused
+        assertThat(api.post(token, "/api/groups/" + group + "/read", Map.of("seq", 2))
+                        .status())
+                .isEqualTo(200);
+        assertThat(api.post(token, "/api/groups/" + group + "/read", Map.of("seq", 3))
+                        .status())
+                .isEqualTo(200);
+        assertRefused(api.post(token, "/api/groups/" + group + "/read", Map.of("seq", 3)), "too many read markers");
+
+        // group creations: the group above and one more, then refused, and the refused group does not exist
+        String second = "own2-" + UUID.randomUUID().toString().substring(0, 8);
+        api.createOpenGroup(token, second, "O2");
+        String third = "own3-" + UUID.randomUUID().toString().substring(0, 8);
+        assertRefused(
+                api.post(token, "/api/groups", Map.of("groupId", third, "name", "O3", "visibility", "open")),
+                "too many group creations");
+
+        // membership changes: a leave the group refuses (the last owner) spends one too, an add the other, then a
+        // removal is refused and the member stays
+        assertThat(api.post(token, "/api/groups/" + second + "/leave", null).status())
+                .isEqualTo(409);
+        String member = "x-" + user;
+        assertThat(api.post(token, "/api/groups/" + group + "/members", Map.of("userId", member))
+                        .status())
+                .isEqualTo(200);
+        assertRefused(api.delete(token, "/api/groups/" + group + "/members/" + member), "too many membership changes");
+        assertThat(api.call("GET", "/api/groups/" + group, token, null)
+                        .body()
+                        .get("members")
+                        .toString())
+                .contains(member);
+
+        // none of it spent the sends' bucket, and the refused calls stored nothing
+        Api.Response send = api.post(token, messages, Map.of("clientMessageId", "c", "text", "c"));
+        assertThat(send.status()).isEqualTo(201);
+        assertThat(Long.parseLong(send.header("X-RateLimit-Remaining"))).isGreaterThanOrEqualTo(2);
+        JsonNode page = api.call("GET", messages, token, null).body().get("messages");
+        assertThat(page.get(0).get("deleted").asBoolean()).isTrue();
+        assertThat(page.get(1).get("text").asText()).isEqualTo("edit 2");
+        assertThat(page.get(1).get("deleted").asBoolean()).isFalse();
+        assertThat(api.call("GET", "/api/groups/" + third, token, null).status())
+                .isEqualTo(404);
+        for (String action : List.of("edit", "delete", "read", "create", "members")) {
+            assertThat(redisson.getKeys().countExists("chorus:rate:" + action + ":" + user))
+                    .isEqualTo(1);
+        }
+    }
+
+    private static void assertRefused(Api.Response refused, String detail) {
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.detail()).contains(detail);
+        assertThat(Long.parseLong(refused.header("Retry-After"))).isPositive();
+        assertThat(refused.header("X-RateLimit-Remaining")).isEqualTo("0");
     }
 
     @Test
