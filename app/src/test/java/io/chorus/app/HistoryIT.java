@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chorus.api.message.SendMessageCommand;
 import io.chorus.app.Api.Response;
 import io.chorus.query.history.PageQuery;
 import io.chorus.query.projection.ProjectionSlots;
 import io.chorus.query.projection.ReplayCoordinator;
 import io.chorus.query.recent.RedisHistoryReader;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
+import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,6 +35,9 @@ class HistoryIT {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    CommandGateway commands;
 
     @Autowired
     EventProcessingConfiguration processors;
@@ -322,12 +328,74 @@ class HistoryIT {
     }
 
     private JsonNode myGroup(String token) {
-        for (JsonNode g : api.call("GET", "/api/me/groups", token, null).body()) {
-            if (g.get("groupId").asText().equals(group)) {
-                return g;
+        return myGroups(token, 500).stream()
+                .filter(g -> g.get("groupId").asText().equals(group))
+                .findFirst()
+                .orElse(com.fasterxml.jackson.databind.node.MissingNode.getInstance());
+    }
+
+    /** Every page of the caller's groups, following each page's Link to the next. */
+    private List<JsonNode> myGroups(String token, int limit) {
+        List<JsonNode> all = new ArrayList<>();
+        String path = "/api/me/groups?limit=" + limit;
+        while (path != null) {
+            Response page = api.call("GET", path, token, null);
+            assertThat(page.status()).isEqualTo(200);
+            page.body().forEach(all::add);
+            String link = page.header("Link");
+            path = link == null ? null : link.substring(link.indexOf('<') + 1, link.indexOf('>'));
+        }
+        return all;
+    }
+
+    @Test
+    void myGroupsComeInPagesMostRecentlyActiveFirstWithUnreadCountsCapped() throws Exception {
+        // given five groups of one user, each last active in a known order, and one with more unread than the cap
+        String user = "pager-" + UUID.randomUUID().toString().substring(0, 6);
+        String token = api.token(user);
+        List<String> ids = new ArrayList<>();
+        for (int g = 0; g < 5; g++) {
+            ids.add(group + "-p" + g);
+            api.createOpenGroup(token, ids.get(g), "P" + g);
+        }
+        for (int g = 0; g < 5; g++) {
+            for (int i = 0; i <= g; i++) {
+                api.post(
+                        token,
+                        "/api/groups/" + ids.get(g) + "/messages",
+                        Map.of("clientMessageId", "m" + i, "text", "t"));
             }
         }
-        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        String busy = ids.get(0);
+        assertThat(api.post(alice, "/api/groups/" + busy + "/join", null).status())
+                .isEqualTo(200);
+        for (int i = 0; i < 1010; i++) {
+            commands.sendAndWait(new SendMessageCommand(busy, "alice", "cap-" + i, "t", null, Instant.now()));
+        }
+
+        // then pages of two follow each other with nothing doubled or missed, busiest (highest last seq) first
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> myGroups(token, 2).stream()
+                                .mapToLong(g -> g.get("lastSeq").asLong())
+                                .sum()
+                        == 1 + 1012 + 3 + 4 + 5 + 6);
+        List<JsonNode> pages = myGroups(token, 2);
+        assertThat(pages)
+                .extracting(g -> g.get("groupId").asText())
+                .containsExactly(busy, ids.get(4), ids.get(3), ids.get(2), ids.get(1));
+        assertThat(api.call("GET", "/api/me/groups?limit=2", token, null).body())
+                .hasSize(2);
+        // and the busy group's unread count stops at the cap
+        assertThat(pages.get(0).get("unread").asLong()).isEqualTo(1000);
+        assertThat(pages.get(1).get("unread").asLong()).isZero();
+
+        // bad paging parameters name the field
+        assertThat(api.call("GET", "/api/me/groups?limit=0", token, null).errorFields())
+                .containsExactly("limit");
+        assertThat(api.call("GET", "/api/me/groups?limit=501", token, null).errorFields())
+                .containsExactly("limit");
+        assertThat(api.call("GET", "/api/me/groups?after=nonsense", token, null).errorFields())
+                .containsExactly("after");
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.chorus.app.Api;
 import io.chorus.app.Api.Response;
 import io.chorus.app.ChorusIT;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -52,7 +54,8 @@ import org.springframework.test.context.TestPropertySource;
             "chorus.push.allowed-origins=http://chat.example",
             "chorus.push.max-sessions-per-user=3",
             "chorus.push.max-subscriptions-per-session=5",
-            "chorus.push.catch-up-held-limit=5"
+            "chorus.push.catch-up-held-limit=5",
+            "chorus.events.max-waiting-polls=3"
         })
 class HostileInputIT {
 
@@ -61,6 +64,9 @@ class HostileInputIT {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    MeterRegistry meters;
 
     Api api;
     String alice;
@@ -344,6 +350,66 @@ class HostileInputIT {
                 .body()
                 .get("lastSeq")
                 .asLong();
+    }
+
+    /** Request threads now inside the event poll's handler (a waiting long poll must not be one). */
+    private static long threadsInEventPolls() {
+        return Thread.getAllStackTraces().values().stream()
+                .filter(stack -> List.of(stack).stream()
+                        .anyMatch(frame -> frame.getClassName().endsWith("EventStreamController")))
+                .count();
+    }
+
+    @Test
+    void longPollsWaitWithoutARequestThreadAndOneMoreThanTheNodeHoldsIs503() throws Exception {
+        String integrator = api.token("etl", "chorus:integrator");
+        String head = api.call("GET", "/api/events?limit=1000", integrator, null)
+                .body()
+                .get("next")
+                .asText();
+        String other = "quiet-" + UUID.randomUUID().toString().substring(0, 8);
+        ExecutorService clients = Executors.newFixedThreadPool(3);
+        try {
+            // given three long polls waiting on the node, two for any event, one for a group that stays quiet
+            List<Future<Response>> waiting = new ArrayList<>();
+            for (String filter : List.of("", "", "&groupId=" + other)) {
+                waiting.add(clients.submit(
+                        () -> api.call("GET", "/api/events?wait=8&after=" + head + filter, integrator, null)));
+            }
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() ->
+                            meters.get("chorus.events.waiting.polls").gauge().value() == 3);
+
+            // then none of them holds a request thread, and a fourth is refused at once, saying why
+            assertThat(threadsInEventPolls()).isZero();
+            Response refused = api.call("GET", "/api/events?wait=8&after=" + head, integrator, null);
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.header("Retry-After")).isEqualTo("1");
+            assertThat(refused.detail()).contains("3 waiting polls");
+            // while a poll without wait is answered as ever
+            assertThat(api.call("GET", "/api/events?after=" + head, integrator, null)
+                            .status())
+                    .isEqualTo(200);
+
+            // when a message is sent, the two unfiltered polls answer with it at once
+            long seq = api.post(
+                            alice, "/api/groups/" + group + "/messages", Map.of("clientMessageId", "lp", "text", "lp"))
+                    .body()
+                    .get("seq")
+                    .asLong();
+            for (Future<Response> poll : waiting.subList(0, 2)) {
+                Response answer = poll.get(5, TimeUnit.SECONDS);
+                assertThat(answer.status()).isEqualTo(200);
+                assertThat(answer.body().get("events").toString()).contains("\"seq\":" + seq);
+            }
+            // and the filtered one answers at its deadline with nothing, past what it looked at
+            Response quiet = waiting.get(2).get(15, TimeUnit.SECONDS);
+            assertThat(quiet.status()).isEqualTo(200);
+            assertThat(quiet.body().get("events")).isEmpty();
+            assertThat(quiet.body().get("next").asText()).isNotEqualTo(head);
+        } finally {
+            clients.shutdownNow();
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.util.List;
 import org.axonframework.eventhandling.TrackingToken;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -15,6 +16,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
 
 /**
  * The integrator event stream (API.md, Event stream; scope {@code chorus:integrator}): polling with {@code after}
@@ -27,11 +29,9 @@ class EventStreamController {
     private static final int DEFAULT_LIMIT = 100;
     private static final long MAX_WAIT_SECONDS = 30;
 
-    /** Time a poll with nothing new gives the event store to hand over what it is loading. */
-    private static final long GRACE_MILLIS = 20;
-
     private final EventStreamReader reader;
     private final EventStreams streams;
+    private final LongPolls longPolls;
     private final EventStreamProperties properties;
 
     /** Events live in Axon Server, whose positions are global sequence numbers. */
@@ -40,10 +40,12 @@ class EventStreamController {
     EventStreamController(
             EventStreamReader reader,
             EventStreams streams,
+            LongPolls longPolls,
             EventStreamProperties properties,
             @Value("${axon.axonserver.enabled:false}") boolean axonServer) {
         this.reader = reader;
         this.streams = streams;
+        this.longPolls = longPolls;
         this.properties = properties;
         this.axonServer = axonServer;
     }
@@ -55,7 +57,7 @@ class EventStreamController {
      * with nothing new wait for the next event instead of answering at once: long polling.
      */
     @GetMapping(path = "/api/events", produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> poll(
+    DeferredResult<ResponseEntity<?>> poll(
             @RequestParam(required = false) String after,
             @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String groupId,
@@ -66,24 +68,45 @@ class EventStreamController {
         try {
             from = after == null ? null : StreamPositions.decode(after, axonServer);
         } catch (IllegalArgumentException e) {
-            return Problems.badField("after", e.getMessage());
+            return answered(Problems.badField("after", e.getMessage()));
         }
         // not a number: the shared type-mismatch answer (ProblemHandler) names the parameter
         int size = limit == null ? DEFAULT_LIMIT : limit;
         if (size < 1 || size > properties.maxLimit()) {
-            return Problems.badField("limit", "must be a whole number from 1 to " + properties.maxLimit());
+            return answered(Problems.badField("limit", "must be a whole number from 1 to " + properties.maxLimit()));
         }
         int waitSeconds = wait == null ? 0 : wait;
         if (waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
-            return Problems.badField("wait", "must be a whole number of seconds from 0 to " + MAX_WAIT_SECONDS);
+            return answered(
+                    Problems.badField("wait", "must be a whole number of seconds from 0 to " + MAX_WAIT_SECONDS));
         }
         EventFilter.Parsed filter = EventFilter.parse(groupId, type);
         if (filter.refusal() != null) {
-            return filter.refusal();
+            return answered(filter.refusal());
         }
-        long waitMillis = waitSeconds == 0 ? GRACE_MILLIS : waitSeconds * 1000L;
-        EventStreamReader.Page page = reader.poll(from, size, filter.filter(), waitMillis);
-        return ResponseEntity.ok(new Poll(page.events(), page.next() == null ? after : page.next()));
+        if (waitSeconds > 0) {
+            // waits without a request thread
+            DeferredResult<ResponseEntity<?>> waiting =
+                    longPolls.await(from, after, size, filter.filter(), waitSeconds * 1000L);
+            if (waiting == null) {
+                return answered(ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                        .header(HttpHeaders.RETRY_AFTER, "1")
+                        .body(Problems.problem(
+                                HttpStatus.SERVICE_UNAVAILABLE,
+                                "this node holds " + properties.maxWaitingPolls()
+                                        + " waiting polls already; poll without wait, or try another")));
+            }
+            return waiting;
+        }
+        EventStreamReader.Page page = reader.poll(from, size, filter.filter(), LongPolls.GRACE_MILLIS);
+        return answered(ResponseEntity.ok(new Poll(page.events(), page.next() == null ? after : page.next())));
+    }
+
+    /** An answer known at once (long polls and short ones share one return type: Spring picks handlers by it). */
+    private static DeferredResult<ResponseEntity<?>> answered(ResponseEntity<?> answer) {
+        DeferredResult<ResponseEntity<?>> result = new DeferredResult<>();
+        result.setResult(answer);
+        return result;
     }
 
     /**

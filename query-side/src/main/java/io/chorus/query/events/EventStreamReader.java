@@ -24,7 +24,8 @@ class EventStreamReader {
         this.properties = properties;
     }
 
-    record Page(List<IntegratorEvent> events, String next) {}
+    /** {@code last}: the token of {@code next}, where a following read starts. */
+    record Page(List<IntegratorEvent> events, String next, TrackingToken last) {}
 
     /**
      * Up to {@code limit} events after {@code after} (null: from the first event) that pass the filter. {@code next}
@@ -51,7 +52,12 @@ class EventStreamReader {
         if (last == null) {
             last = eventStore.createTailToken();
         }
-        return new Page(events, last == null ? null : StreamPositions.encode(last));
+        return new Page(events, last == null ? null : StreamPositions.encode(last), last);
+    }
+
+    /** Right after every event committed so far: a stream opened there sees each one committed from now on. */
+    TrackingToken head() {
+        return eventStore.createHeadToken();
     }
 
     /** A stream from the event after {@code after} (null: from the first), blocking until events are committed. */
