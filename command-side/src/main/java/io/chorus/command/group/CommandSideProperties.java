@@ -2,6 +2,7 @@ package io.chorus.command.group;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Tunables of the command side.
@@ -12,7 +13,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     events (a phase from its identifier) rather than all groups' at the threshold, so that groups growing together
  *     are not all snapshotted at once
  * @param commandRetries how often a command that lost a concurrent append is retried
- * @param cachedGroups how many groups stay loaded in memory (each holds its recent sends, up to 10,000)
+ * @param cachedGroups how many groups stay loaded in memory at most (each holds its recent sends, up to 10,000)
+ * @param cacheMemory the most memory the loaded groups may take, as each estimates its own size (none: a quarter of
+ *     the heap's maximum)
  */
 @ConfigurationProperties("chorus.commands")
 public record CommandSideProperties(
@@ -20,4 +23,13 @@ public record CommandSideProperties(
         @DefaultValue("2000") int snapshotThreshold,
         @DefaultValue("true") boolean spreadSnapshots,
         @DefaultValue("10") int commandRetries,
-        @DefaultValue("1000") int cachedGroups) {}
+        @DefaultValue("1000") int cachedGroups,
+        DataSize cacheMemory) {
+
+    /** The cache's memory budget in bytes. */
+    public long cacheMemoryBytes() {
+        return cacheMemory != null
+                ? cacheMemory.toBytes()
+                : Runtime.getRuntime().maxMemory() / 4;
+    }
+}

@@ -33,8 +33,10 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.eventhandling.gateway.EventGateway;
@@ -69,8 +71,17 @@ class GroupAggregate {
     private long lastSeq;
     private Map<String, Role> members = new HashMap<>();
     private Set<String> banned = new HashSet<>();
-    private Set<Long> deletedMessages = new HashSet<>();
+    /** Deleted messages among the group's last {@link #DELETE_WINDOW} seqs (older ones are let go). */
+    private NavigableSet<Long> deletedMessages = new TreeSet<>();
+
     private RecentSends recentSends = new RecentSends();
+
+    /**
+     * How far back (in seqs) the group remembers which messages were deleted, so that its state does not grow with
+     * its history: a message older than that can no longer be edited, and deleting it again stores a second,
+     * harmless deletion (every reader treats a deletion as idempotent).
+     */
+    static final long DELETE_WINDOW = 20_000;
 
     @CommandHandler
     GroupAggregate(CreateGroupCommand command) {
@@ -225,6 +236,10 @@ class GroupAggregate {
         if (!message.senderId().equals(command.editorId())) {
             throw new NotAllowedException("only the author edits a message");
         }
+        if (command.messageSeq() < lastSeq - DELETE_WINDOW) {
+            throw new GroupConflictException("message " + command.messageSeq() + " is more than " + DELETE_WINDOW
+                    + " events old and can no longer be edited");
+        }
         if (deletedMessages.contains(command.messageSeq())) {
             throw new GroupConflictException("message " + command.messageSeq() + " was deleted");
         }
@@ -324,10 +339,25 @@ class GroupAggregate {
     @EventSourcingHandler
     void on(MessageDeletedEvent event) {
         deletedMessages.add(event.messageSeq());
+        deletedMessages.headSet(event.seq() - DELETE_WINDOW).clear();
         lastSeq = event.seq();
     }
 
     // ---- rules
+
+    /**
+     * What the group takes on the heap, from above and in constant time (the cache weighs every group it holds
+     * back after each command): its recent sends as they count themselves, and a fixed share per member, ban and
+     * remembered deletion.
+     */
+    long estimatedBytes() {
+        return 1024 + recentSends.bytes() + 400L * (members.size() + banned.size()) + 64L * deletedMessages.size();
+    }
+
+    /** Whether the group still knows that the message was deleted (for tests of the window). */
+    boolean remembersDeletionOf(long messageSeq) {
+        return deletedMessages.contains(messageSeq);
+    }
 
     private long nextSeq() {
         return lastSeq + 1;

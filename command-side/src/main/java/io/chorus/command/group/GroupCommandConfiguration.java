@@ -45,7 +45,7 @@ public class GroupCommandConfiguration {
     /** Busy groups stay in memory; a cold or evicted one loads from its latest snapshot. */
     @Bean
     Cache groupCache(CommandSideProperties properties) {
-        return new BoundedAggregateCache(properties.cachedGroups());
+        return new BoundedAggregateCache(properties.cachedGroups(), properties.cacheMemoryBytes());
     }
 
     @Bean(destroyMethod = "shutdown")

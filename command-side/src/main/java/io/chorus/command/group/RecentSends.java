@@ -8,32 +8,62 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * The last {@link #CAPACITY} sends of a group, keyed by sender and client message id, so that a retried send
- * is recognised and answered with its original seq. Kept in the aggregate (and its snapshots) rather than in a
- * side table, so the decision and the append stay one atomic step.
+ * The last sends of a group, keyed by sender and client message id, so that a retried send is recognised and
+ * answered with its original seq: at most {@link #CAPACITY} of them and at most {@link #MAX_BYTES} of memory, the
+ * oldest forgotten first (so a group whose senders use long ids keeps a shorter window). Kept in the aggregate
+ * (and its snapshots) rather than in a side table, so the decision and the append stay one atomic step.
  */
 final class RecentSends {
 
     static final int CAPACITY = 10_000;
 
-    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(256, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
-            return size() > CAPACITY;
-        }
-    };
+    /**
+     * The most memory one group's window may take, as {@link #bytes(String)} estimates it: room for the whole count
+     * with ids of a usual size (a UUID and a short user id), fewer entries when ids are long.
+     */
+    static final long MAX_BYTES = 2 * 1024 * 1024;
+
+    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(256, 0.75f, false);
+    private long bytes;
 
     RecentSends() {}
 
     @JsonCreator
     RecentSends(List<Entry> saved) {
-        saved.forEach(e -> entries.put(e.key(), e));
+        saved.forEach(this::put);
+    }
+
+    /**
+     * What one entry costs on the heap, from above: the map's node (40 bytes) and table slot (8), the entry (40),
+     * the key's string and the array behind it with their headers and padding (64), and the key's characters (one
+     * byte each for Latin-1 text, two for any other, as compact strings store them).
+     */
+    static long bytes(String key) {
+        boolean latin1 = key.chars().allMatch(c -> c < 256);
+        return 40 + 8 + 40 + 64 + (latin1 ? 1L : 2L) * key.length();
+    }
+
+    /** The estimated memory the window takes now. */
+    long bytes() {
+        return bytes;
+    }
+
+    private void put(Entry entry) {
+        Entry replaced = entries.put(entry.key(), entry);
+        if (replaced == null) {
+            bytes += bytes(entry.key());
+        }
+        Iterator<Entry> oldest = entries.values().iterator();
+        while (entries.size() > CAPACITY || bytes > MAX_BYTES) {
+            bytes -= bytes(oldest.next().key());
+            oldest.remove();
+        }
     }
 
     @JsonValue
@@ -47,7 +77,7 @@ final class RecentSends {
 
     void remember(String senderId, String clientMessageId, long seq, Instant sentAt, String text, Long replyToSeq) {
         String key = key(senderId, clientMessageId);
-        entries.put(key, new Entry(key, seq, sentAt.toEpochMilli(), fingerprint(text, replyToSeq)));
+        put(new Entry(key, seq, sentAt.toEpochMilli(), fingerprint(text, replyToSeq)));
     }
 
     int size() {

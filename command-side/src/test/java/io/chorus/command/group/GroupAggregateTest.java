@@ -644,6 +644,22 @@ class GroupAggregateTest {
         }
 
         @Test
+        void aMessageFurtherBackThanTheDeleteWindowCannotBeEdited() {
+            // bob's message at seq 4, then so many of carol's that it lies one seq beyond the window
+            List<Object> later = new ArrayList<>();
+            for (long seq = 5; seq <= 5 + GroupAggregate.DELETE_WINDOW; seq++) {
+                later.add(sent(seq, "carol", "c-" + seq, "later"));
+            }
+            fixture.given(groupWithBobAndCarol())
+                    .andGiven(sent(4, "bob", "c-1", "helo"))
+                    .andGiven(later)
+                    .when(new EditMessageCommand(G, "bob", 4, "hello", T1))
+                    .expectException(GroupConflictException.class)
+                    .expectExceptionMessage("message 4 is more than 20000 events old and can no longer be edited")
+                    .expectNoEvents();
+        }
+
+        @Test
         void seqThatIsNotAMessageIsNotFound() {
             fixture.given(groupWithBobAndCarol())
                     .when(new EditMessageCommand(G, "bob", 2, "hello", T1))
@@ -709,6 +725,27 @@ class GroupAggregateTest {
                     .when(new DeleteMessageCommand(G, "bob", 4, T1))
                     .expectSuccessfulHandlerExecution()
                     .expectNoEvents();
+        }
+
+        @Test
+        void deletionsFurtherBackThanTheWindowAreLetGoWhenTheNextOneComes() {
+            // a deletion of seq 4, a window's worth of messages, and a deletion of the last of them
+            List<Object> later = new ArrayList<>();
+            long last = 6 + GroupAggregate.DELETE_WINDOW;
+            for (long seq = 6; seq <= last; seq++) {
+                later.add(sent(seq, "bob", "c-" + seq, "later"));
+            }
+            later.add(new MessageDeletedEvent(G, last + 1, last, "bob", T0));
+            fixture.given(groupWithBobAndCarol())
+                    .andGiven(sent(4, "bob", "c-1", "oops"), new MessageDeletedEvent(G, 5, 4, "bob", T0))
+                    .andGiven(later)
+                    .when(new DeleteMessageCommand(G, "bob", last, T1))
+                    .expectSuccessfulHandlerExecution()
+                    .expectNoEvents()
+                    .expectState(group -> {
+                        assertThat(group.remembersDeletionOf(last)).isTrue();
+                        assertThat(group.remembersDeletionOf(4)).isFalse();
+                    });
         }
 
         @Test
