@@ -95,8 +95,31 @@ public class CommitOrderedEventStorageEngine extends JdbcEventStorageEngine {
      */
     public CommitOrderedEventStorageEngine withGroupCommit(int maxCommands) {
         this.groupCommitter = new GroupCommitter(
-                events -> transactionManager.executeInTransaction(() -> super.appendEvents(events)), maxCommands);
+                events -> transactionManager.executeInTransaction(() -> super.appendEvents(events)),
+                this::stored,
+                maxCommands);
         return this;
+    }
+
+    /**
+     * Whether every one of {@code events} is in the store, asked after an append failed: a commit whose answer was
+     * lost (the connection broke during {@code COMMIT}) may have stored them, and writing them again would fail on
+     * their own rows (or, retried as a command, store an edit twice).
+     */
+    boolean stored(List<? extends EventMessage<?>> events) {
+        String[] identifiers = events.stream().map(EventMessage::getIdentifier).toArray(String[]::new);
+        // one read on a connection of its own, outside any transaction (the append's is over)
+        return JdbcUtils.executeQuery(
+                getConnection(),
+                connection -> {
+                    PreparedStatement statement = connection.prepareStatement("SELECT count(*) FROM "
+                            + schema().domainEventTable() + " WHERE " + schema().eventIdentifierColumn()
+                            + " = ANY(?)");
+                    statement.setArray(1, connection.createArrayOf("varchar", identifiers));
+                    return statement;
+                },
+                resultSet -> resultSet.next() && resultSet.getLong(1) == identifiers.length,
+                e -> new IllegalStateException("looking whether a failed append was stored failed", e));
     }
 
     /** Tells {@code observer} how long each append took, in nanoseconds (a group-committed one: until durable). */

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.axonframework.eventhandling.EventMessage;
 
 /**
@@ -27,7 +28,9 @@ import org.axonframework.eventhandling.EventMessage;
  *
  * <p>If a combined transaction fails (typically one command lost the race for its group's next position), each
  * command's events are written again in a transaction of their own, so only the failing command fails and nothing
- * of it is stored.
+ * of it is stored. A failure need not mean nothing was stored: when the answer to a {@code COMMIT} is lost, the
+ * transaction may have committed. So before anything is written again, or a failure is reported, the store is asked
+ * whether the events are there; if they are, the append succeeded.
  */
 final class GroupCommitter implements AutoCloseable {
 
@@ -43,12 +46,22 @@ final class GroupCommitter implements AutoCloseable {
     private final AtomicInteger handedOver = new AtomicInteger();
 
     private final Consumer<List<? extends EventMessage<?>>> appendInTransaction;
+    private final Predicate<List<? extends EventMessage<?>>> stored;
     private final int maxCommands;
     private final Thread writer;
     private volatile boolean running = true;
 
     GroupCommitter(Consumer<List<? extends EventMessage<?>>> appendInTransaction, int maxCommands) {
+        this(appendInTransaction, events -> false, maxCommands);
+    }
+
+    /** {@code stored}: whether all of the events are in the store (asked after a failed append). */
+    GroupCommitter(
+            Consumer<List<? extends EventMessage<?>>> appendInTransaction,
+            Predicate<List<? extends EventMessage<?>>> stored,
+            int maxCommands) {
         this.appendInTransaction = appendInTransaction;
+        this.stored = stored;
         this.maxCommands = maxCommands;
         this.writer = new Thread(this::run, "chorus-group-commit");
         this.writer.setDaemon(true);
@@ -63,6 +76,11 @@ final class GroupCommitter implements AutoCloseable {
         if (handedOver.get() == 0 && writing.tryLock()) {
             try {
                 appendInTransaction.accept(events);
+                return;
+            } catch (RuntimeException e) {
+                if (!storedAfterAll(events, e)) {
+                    throw e;
+                }
                 return;
             } finally {
                 writing.unlock();
@@ -128,7 +146,11 @@ final class GroupCommitter implements AutoCloseable {
             appendInTransaction.accept(all);
             batch.forEach(p -> p.done().complete(null));
         } catch (RuntimeException e) {
-            batch.forEach(this::writeAlone);
+            if (storedAfterAll(all, e)) {
+                batch.forEach(p -> p.done().complete(null));
+            } else {
+                batch.forEach(this::writeAlone);
+            }
         }
     }
 
@@ -137,7 +159,21 @@ final class GroupCommitter implements AutoCloseable {
             appendInTransaction.accept(pending.events());
             pending.done().complete(null);
         } catch (RuntimeException e) {
-            pending.done().completeExceptionally(e);
+            if (storedAfterAll(pending.events(), e)) {
+                pending.done().complete(null);
+            } else {
+                pending.done().completeExceptionally(e);
+            }
+        }
+    }
+
+    /** Whether a failed append's events are in the store all the same; when that cannot be told, they are not. */
+    private boolean storedAfterAll(List<? extends EventMessage<?>> events, RuntimeException failure) {
+        try {
+            return stored.test(events);
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+            return false;
         }
     }
 
