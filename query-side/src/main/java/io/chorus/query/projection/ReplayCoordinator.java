@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +26,7 @@ import org.axonframework.eventhandling.Segment;
 import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.axonframework.eventhandling.TrackedEventMessage;
 import org.axonframework.eventhandling.TrackingToken;
+import org.axonframework.eventhandling.WrappedToken;
 import org.axonframework.eventhandling.tokenstore.TokenStore;
 import org.axonframework.eventhandling.tokenstore.UnableToClaimTokenException;
 import org.axonframework.eventsourcing.eventstore.EventStore;
@@ -342,11 +344,40 @@ public class ReplayCoordinator implements SmartLifecycle {
         if (status.values().stream().anyMatch(EventTrackerStatus::isReplaying)) {
             return false;
         }
-        OptionalLong live = lowestPosition(processor(state.projection(), state.active())
+        Map<Integer, EventTrackerStatus> live = processor(state.projection(), state.active())
                 .map(StreamingEventProcessor::processingStatus)
-                .orElse(Map.of()));
-        OptionalLong built = lowestPosition(status);
-        return live.isPresent() && built.isPresent() && built.getAsLong() >= live.getAsLong();
+                .orElse(Map.of());
+        return hasEverythingOf(tokens(status), tokens(live));
+    }
+
+    private static List<TrackingToken> tokens(Map<Integer, EventTrackerStatus> segments) {
+        return segments.values().stream()
+                .map(EventTrackerStatus::getTrackingToken)
+                .toList();
+    }
+
+    /**
+     * Whether the building slot has handled every event the live one has: the least advanced of its segments
+     * covers the most advanced of the live one's. Tokens are compared, not their positions: on PostgreSQL a
+     * position is a global index, which is not commit order (a late commit carries a lower index), so a building
+     * slot past the live one's index may still lack an event the live one has.
+     */
+    static boolean hasEverythingOf(List<TrackingToken> building, List<TrackingToken> live) {
+        if (building.isEmpty()
+                || live.isEmpty()
+                || building.stream().anyMatch(Objects::isNull)
+                || live.stream().anyMatch(Objects::isNull)) {
+            return false;
+        }
+        TrackingToken least = building.stream()
+                .map(WrappedToken::unwrapLowerBound)
+                .reduce(TrackingToken::lowerBound)
+                .orElseThrow();
+        TrackingToken most = live.stream()
+                .map(WrappedToken::unwrapUpperBound)
+                .reduce(TrackingToken::upperBound)
+                .orElseThrow();
+        return least.covers(most);
     }
 
     private static OptionalLong lowestPosition(Map<Integer, EventTrackerStatus> segments) {
