@@ -52,6 +52,9 @@ class GroupSubscriptions implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(GroupSubscriptions.class);
 
+    /** The RECEIPT header of a SUBSCRIBE that names the seq the subscription continues after. */
+    static final String CHORUS_SEQ = "chorus-seq";
+
     private final EventStore eventStore;
     private final SessionOutboxes outboxes;
     private final SimpMessagingTemplate messaging;
@@ -188,6 +191,15 @@ class GroupSubscriptions implements DisposableBean {
             lastSent = latestSeq;
         }
 
+        /**
+         * The SUBSCRIBE's RECEIPT: the subscription is registered, and {@code chorus-seq} is the seq it continues
+         * after (the first event it sends is the next one; none for a typing topic, whose notices carry no seq).
+         * Queued before any event of the catch-up.
+         */
+        synchronized void receipt(String receiptId) {
+            outbox.send(StompSecurityInterceptor.receiptFrame(sessionId, receiptId, typing ? null : lastSent));
+        }
+
         synchronized void revoke() {
             if (revoked) {
                 return;
@@ -216,27 +228,33 @@ class GroupSubscriptions implements DisposableBean {
             String groupId,
             boolean typing,
             long authorizedAt,
-            Long fromSeq) {
+            Long fromSeq,
+            String receiptId) {
         Subscription subscription = new Subscription(sessionId, subscriptionId, userId, groupId, typing, authorizedAt);
         long from = fromSeq == null || typing ? authorizedAt : fromSeq;
         subscription.lastSent = from;
         byGroup.computeIfAbsent(groupId, g -> new CopyOnWriteArrayList<>()).add(subscription);
         bySession.computeIfAbsent(sessionId, s -> ConcurrentHashMap.newKeySet()).add(subscription);
-        catchUps.execute(() -> startCatchUp(subscription, from));
+        catchUps.execute(() -> startCatchUp(subscription, from, receiptId));
+    }
+
+    /** The seq of the group's last committed event (0 for none): where a live subscription starts. */
+    long head(String groupId) {
+        return eventStore.lastSequenceNumberFor(groupId).map(last -> last + 1).orElse(0L);
     }
 
     /**
      * Reads the group's head, then the events from the membership check or {@code from}, whichever is earlier (the
      * ones the subscriber has are only checked for a removal), and sends them as the session's queue has room.
      */
-    private void startCatchUp(Subscription subscription, long from) {
+    private void startCatchUp(Subscription subscription, long from, String receiptId) {
         try {
-            long latestSeq = eventStore
-                    .lastSequenceNumberFor(subscription.groupId)
-                    .map(last -> last + 1)
-                    .orElse(0L);
+            long latestSeq = head(subscription.groupId);
             if (!subscription.typing && (latestSeq - from > properties.replayLimit() || from > latestSeq)) {
                 subscription.resync(latestSeq);
+            }
+            if (receiptId != null) {
+                subscription.receipt(receiptId);
             }
             long readFrom = Math.min(from, subscription.authorizedAt);
             Iterator<GroupEvent> missed =

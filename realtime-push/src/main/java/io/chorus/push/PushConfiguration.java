@@ -87,9 +87,13 @@ class PushConfiguration implements WebSocketMessageBrokerConfigurer {
     @Override
     public void registerStompEndpoints(StompEndpointRegistry registry) {
         registry.setPreserveReceiveOrder(true);
+        int limit = (int) properties.messageSizeLimit().toBytes();
         registry.addEndpoint("/ws")
                 .setAllowedOriginPatterns(properties.allowedOrigins().toArray(String[]::new))
-                .withSockJS();
+                .withSockJS()
+                // frames up to the size limit on every SockJS transport too (see SockJsFrameLimits)
+                .setTransportHandlerOverrides(
+                        SockJsFrameLimits.webSocketTransport(limit), SockJsFrameLimits.xhrReceivingTransport(limit));
     }
 
     @Override

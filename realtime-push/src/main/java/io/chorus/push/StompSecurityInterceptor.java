@@ -13,6 +13,7 @@ import org.springframework.messaging.MessageChannel;
 import org.springframework.messaging.simp.stomp.StompCommand;
 import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
 import org.springframework.messaging.support.ChannelInterceptor;
+import org.springframework.messaging.support.MessageBuilder;
 import org.springframework.messaging.support.MessageHeaderAccessor;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
@@ -40,18 +41,21 @@ class StompSecurityInterceptor implements ChannelInterceptor {
     private final ObjectProvider<GroupSubscriptions> subscriptions;
     private final SessionGuard sessions;
     private final SessionAcks acks;
+    private final SessionOutboxes outboxes;
 
     StompSecurityInterceptor(
             JwtDecoder jwtDecoder,
             MembershipLookup members,
             ObjectProvider<GroupSubscriptions> subscriptions,
             SessionGuard sessions,
-            SessionAcks acks) {
+            SessionAcks acks,
+            SessionOutboxes outboxes) {
         this.jwtDecoder = jwtDecoder;
         this.members = members;
         this.subscriptions = subscriptions;
         this.sessions = sessions;
         this.acks = acks;
+        this.outboxes = outboxes;
     }
 
     /** The session's user: the token's subject. */
@@ -95,7 +99,7 @@ class StompSecurityInterceptor implements ChannelInterceptor {
             case SUBSCRIBE -> {
                 sessions.subscribed(stomp.getSessionId(), stomp.getSubscriptionId());
                 if (!subscribe(stomp)) {
-                    // a typing topic: its notices go out through GroupSubscriptions, not the broker
+                    // a typing topic: its notices (and its RECEIPT) go out through GroupSubscriptions, not the broker
                     return null;
                 }
             }
@@ -113,6 +117,45 @@ class StompSecurityInterceptor implements ChannelInterceptor {
             default -> {}
         }
         return message;
+    }
+
+    /**
+     * Answers a processed frame that asked for a receipt (STOMP 1.2: every frame but CONNECT may), once every handler
+     * of the inbound channel has run (they run on this thread). A group topic's SUBSCRIBE is answered by
+     * {@link GroupSubscriptions} instead, with the seq the subscription continues after; a DISCONNECT by Spring.
+     */
+    @Override
+    public void afterSendCompletion(Message<?> message, MessageChannel channel, boolean sent, Exception ex) {
+        StompHeaderAccessor stomp = MessageHeaderAccessor.getAccessor(message, StompHeaderAccessor.class);
+        if (!sent || ex != null || stomp == null || stomp.getReceipt() == null || stomp.getCommand() == null) {
+            return;
+        }
+        StompCommand command = stomp.getCommand();
+        if (command == StompCommand.CONNECT || command == StompCommand.STOMP || command == StompCommand.DISCONNECT) {
+            return;
+        }
+        if (command == StompCommand.SUBSCRIBE && GroupDestinations.parse(stomp.getDestination()) != null) {
+            return;
+        }
+        receipt(stomp, null);
+    }
+
+    /** Queues the RECEIPT of a frame (with {@code chorus-seq} when given) behind what the session was sent. */
+    void receipt(StompHeaderAccessor frame, Long seq) {
+        String id = frame.getReceipt();
+        if (id != null) {
+            outboxes.send(frame.getSessionId(), receiptFrame(frame.getSessionId(), id, seq));
+        }
+    }
+
+    static Message<byte[]> receiptFrame(String sessionId, String receiptId, Long seq) {
+        StompHeaderAccessor receipt = StompHeaderAccessor.create(StompCommand.RECEIPT);
+        receipt.setReceiptId(receiptId);
+        receipt.setSessionId(sessionId);
+        if (seq != null) {
+            receipt.setNativeHeader(GroupSubscriptions.CHORUS_SEQ, Long.toString(seq));
+        }
+        return MessageBuilder.createMessage(new byte[0], receipt.getMessageHeaders());
     }
 
     private Jwt authenticate(String authorization) {
@@ -155,6 +198,11 @@ class StompSecurityInterceptor implements ChannelInterceptor {
             throw new Refused("no such destination: " + destination);
         }
         Long fromSeq = fromSeq(stomp.getFirstNativeHeader(FROM_SEQ));
+        if (fromSeq == null && !topic.typing()) {
+            // a live subscription starts where the group is as the frame arrives, before the (maybe slow) check:
+            // whatever is committed from now on reaches it
+            fromSeq = subscriptions.getObject().head(topic.groupId());
+        }
         Optional<Membership> found;
         try {
             found = members.membership(topic.groupId(), user.getName());
@@ -178,7 +226,8 @@ class StompSecurityInterceptor implements ChannelInterceptor {
                         topic.groupId(),
                         topic.typing(),
                         membership.asOfSeq(),
-                        fromSeq);
+                        fromSeq,
+                        stomp.getReceipt());
         return !topic.typing();
     }
 

@@ -8,7 +8,7 @@ import io.chorus.api.Identifiers;
  */
 public final class Inputs {
 
-    private static final int MAX_CLIENT_MESSAGE_ID = 128;
+    public static final int MAX_CLIENT_MESSAGE_ID = 128;
 
     private static final int MAX_GROUP_NAME = 100;
 
