@@ -12,7 +12,11 @@
     seen: new Map(),        // groupId -> last seq applied
     open: null,             // the group shown
     oldest: null,           // oldest seq shown, for paging back
-    outbox: new Map(),      // clientMessageId -> {groupId, text}: sent, not yet acknowledged
+    outbox: new Map(),      // clientMessageId -> {groupId, text, replyToSeq, publishedOn, closes}: not yet acknowledged
+    messages: new Map(),    // seq -> message shown in the open group
+    replyTo: null,          // {seq, senderId, text} of the message the next send answers
+    maxText: null,          // the server's longest text, in code points
+    connection: 0,          // counts connections, so that a send knows on which one it went out
     typingUntil: new Map(), // userId -> time the notice expires
     lastTypingSent: 0,
     online: true,
@@ -41,10 +45,27 @@
     $('error').textContent = message || '';
   }
 
+  // every page of a paged list (the Link header names the next one)
+  async function apiPages(path) {
+    const all = [];
+    let next = path;
+    while (next) {
+      const response = await fetch(next, {headers: {'Authorization': 'Bearer ' + state.token}});
+      if (!response.ok) {
+        throw new Error('HTTP ' + response.status);
+      }
+      all.push(...await response.json());
+      const link = response.headers.get('Link');
+      const match = link && link.match(/<([^>]+)>;\s*rel="next"/);
+      next = match ? match[1] : null;
+    }
+    return all;
+  }
+
   // ---- groups
 
   async function loadGroups() {
-    const groups = await api('GET', '/api/me/groups');
+    const groups = await apiPages('/api/me/groups?limit=500');
     for (const g of groups) {
       state.groups.set(g.groupId, g);
     }
@@ -78,6 +99,10 @@
 
   async function openGroup(groupId) {
     state.open = groupId;
+    state.messages.clear();
+    cancelReply();
+    $('chat').classList.add('in-room');
+    $('leave').hidden = false;
     const g = state.groups.get(groupId);
     $('room-title').textContent = g ? g.name : groupId;
     $('messages').replaceChildren();
@@ -133,7 +158,19 @@
 
   // ---- messages in the open group, kept in seq order
 
+  function button(label, action, ariaLabel) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = label;
+    if (ariaLabel) {
+      b.setAttribute('aria-label', ariaLabel);
+    }
+    b.addEventListener('click', action);
+    return b;
+  }
+
   function renderMessage(m) {
+    state.messages.set(m.seq, m);
     const list = $('messages');
     let li = list.querySelector('li[data-seq="' + m.seq + '"]');
     if (!li) {
@@ -145,14 +182,114 @@
     li.className = 'message';
     li.dataset.client = m.clientMessageId || '';
     li.replaceChildren();
+    if (m.sentAt) {
+      const sent = new Date(m.sentAt);
+      li.dataset.day = sent.toDateString();
+      const time = document.createElement('time');
+      time.dateTime = m.sentAt;
+      time.textContent = sent.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
+      time.title = sent.toLocaleString();
+      li.append(time);
+    }
     const sender = document.createElement('span');
     sender.className = 'sender';
     sender.textContent = m.senderId;
+    li.append(sender);
+    if (m.replyToSeq) {
+      const original = state.messages.get(m.replyToSeq);
+      const reply = document.createElement('span');
+      reply.className = 'reply-to';
+      reply.textContent = '↪ ' + (original ? original.senderId + ': ' + (original.deleted ? 'message deleted'
+        : original.text.slice(0, 80)) : 'an earlier message');
+      li.append(reply);
+    }
     const text = document.createElement('span');
     text.className = 'text';
-    text.textContent = m.deleted ? '(deleted)' : m.text + (m.editedAt ? ' (edited)' : '');
-    li.append(sender, text);
+    text.textContent = m.deleted ? 'message deleted' : m.text + (m.editedAt ? ' (edited)' : '');
+    li.append(text);
+    if (!m.deleted) {
+      const actions = document.createElement('span');
+      actions.className = 'actions';
+      actions.append(button('Reply', () => startReply(m), 'Reply'));
+      if (m.senderId === state.userId) {
+        actions.append(button('Edit', () => startEdit(li, m), 'Edit'), button('Delete', () => deleteMessage(m), 'Delete'));
+      }
+      li.append(actions);
+    }
+    renderDays();
     list.scrollTop = list.scrollHeight;
+  }
+
+  // a separator before the first message of each day
+  function renderDays() {
+    const list = $('messages');
+    list.querySelectorAll('li.day').forEach((day) => day.remove());
+    let previous = null;
+    for (const li of list.querySelectorAll('li.message')) {
+      if (li.dataset.day && li.dataset.day !== previous) {
+        const day = document.createElement('li');
+        day.className = 'day';
+        day.dataset.seq = li.dataset.seq;
+        day.setAttribute('role', 'separator');
+        day.textContent = new Date(li.dataset.day).toLocaleDateString([], {weekday: 'long', year: 'numeric',
+          month: 'long', day: 'numeric'});
+        list.insertBefore(day, li);
+        previous = li.dataset.day;
+      }
+    }
+  }
+
+  function startReply(m) {
+    state.replyTo = {seq: m.seq, senderId: m.senderId, text: m.text};
+    $('replying-text').textContent = 'Replying to ' + m.senderId + ': ' + m.text.slice(0, 80);
+    $('replying').hidden = false;
+    $('text').focus();
+  }
+
+  function cancelReply() {
+    state.replyTo = null;
+    $('replying').hidden = true;
+  }
+
+  function startEdit(li, m) {
+    const text = li.querySelector('.text');
+    const editor = document.createElement('textarea');
+    editor.value = m.text;
+    editor.setAttribute('aria-label', 'Edit message');
+    editor.className = 'editor';
+    const save = button('Save', async () => {
+      try {
+        await api('PATCH', '/api/groups/' + encodeURIComponent(state.open) + '/messages/' + m.seq,
+          {text: editor.value});
+        showError('');
+      } catch (err) {
+        showError(err.message);
+        renderMessage(m);
+      }
+    }, 'Save edit');
+    const cancel = button('Cancel', () => renderMessage(m), 'Cancel edit');
+    editor.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        save.click();
+      } else if (e.key === 'Escape') {
+        cancel.click();
+      }
+    });
+    text.replaceWith(editor);
+    li.querySelector('.actions').replaceChildren(save, cancel);
+    editor.focus();
+  }
+
+  async function deleteMessage(m) {
+    if (!window.confirm('Delete this message for everyone?')) {
+      return;
+    }
+    try {
+      await api('DELETE', '/api/groups/' + encodeURIComponent(state.open) + '/messages/' + m.seq);
+    } catch (err) {
+      showError(err.message);
+    }
   }
 
   function renderEvent(seq, text) {
@@ -178,6 +315,7 @@
       heartbeatIncoming: 10000,
       heartbeatOutgoing: 10000,
       onConnect: () => {
+        state.connection += 1;
         setStatus('live');
         client.subscribe('/user/queue/acks', (frame) => onAck(JSON.parse(frame.body)));
         client.subscribe('/user/queue/errors', (frame) => showError(JSON.parse(frame.body).error));
@@ -185,10 +323,18 @@
         subscribeTyping();
         // sends made while away go out again: the same clientMessageId makes a repeat harmless
         for (const [clientMessageId, send] of state.outbox) {
-          publishSend(send.groupId, clientMessageId, send.text);
+          publishSend(clientMessageId, send);
         }
       },
-      onWebSocketClose: () => setStatus(state.online ? 'reconnecting' : 'offline'),
+      onWebSocketClose: () => {
+        setStatus(state.online ? 'reconnecting' : 'offline');
+        // a send whose connection closed before its ack twice in a row may be what closes it: it stops going out
+        for (const [clientMessageId, send] of [...state.outbox]) {
+          if (send.publishedOn === state.connection && ++send.closes >= 2) {
+            markFailed(clientMessageId, 'the connection closed twice after it was sent');
+          }
+        }
+      },
       onStompError: (frame) => showError(frame.headers.message),
     });
     client.activate();
@@ -270,8 +416,7 @@
       state.groups.delete(groupId);
       subscribed.delete(groupId);
       if (state.open === groupId) {
-        state.open = null;
-        $('room-title').textContent = 'You are no longer a member of ' + groupId;
+        closeRoom('You are no longer a member of ' + groupId);
       }
       renderGroups();
       return;
@@ -288,14 +433,14 @@
       state.typingUntil.delete(body.senderId);
       renderTyping();
     } else if (type === 'MessageEdited') {
-      const li = $('messages').querySelector('li[data-seq="' + body.messageSeq + '"] .text');
-      if (li) {
-        li.textContent = body.text + ' (edited)';
+      const m = state.messages.get(body.messageSeq);
+      if (m) {
+        renderMessage(Object.assign(m, {text: body.text, editedAt: body.editedAt}));
       }
     } else if (type === 'MessageDeleted') {
-      const li = $('messages').querySelector('li[data-seq="' + body.messageSeq + '"] .text');
-      if (li) {
-        li.textContent = '(deleted)';
+      const m = state.messages.get(body.messageSeq);
+      if (m) {
+        renderMessage(Object.assign(m, {text: null, deleted: true}));
       }
     } else if (type === 'MemberJoined') {
       renderEvent(seq, body.userId + ' joined');
@@ -303,6 +448,12 @@
       renderEvent(seq, body.userId + ' left');
     } else if (type === 'MemberRemoved') {
       renderEvent(seq, body.userId + ' was removed');
+    } else if (type === 'GroupCreated') {
+      renderEvent(seq, body.ownerId + ' created the group');
+    } else if (type === 'RoleChanged') {
+      renderEvent(seq, body.userId + ' is now ' + String(body.role).toLowerCase());
+    } else if (type === 'MemberUnbanned') {
+      renderEvent(seq, body.userId + ' may join again');
     } else {
       renderEvent(seq, type);
     }
@@ -311,47 +462,93 @@
 
   function onAck(ack) {
     if (ack.error) {
-      if (ack.clientMessageId) {
-        state.outbox.delete(ack.clientMessageId);
-        const pending = $('messages').querySelector('li.pending[data-client="' + ack.clientMessageId + '"]');
-        if (pending) {
-          pending.remove();
-        }
+      if (ack.clientMessageId && state.outbox.has(ack.clientMessageId)) {
+        markFailed(ack.clientMessageId, ack.error.detail);
+      } else {
+        showError(ack.error.detail);
       }
-      showError(ack.error.detail);
       return;
     }
     state.outbox.delete(ack.clientMessageId);
   }
 
-  function publishSend(groupId, clientMessageId, text) {
+  // a send the server refused, or that seems to break the connection, leaves the outbox: the person decides
+  function markFailed(clientMessageId, reason) {
+    const send = state.outbox.get(clientMessageId);
+    state.outbox.delete(clientMessageId);
+    const li = $('messages').querySelector('li[data-client="' + clientMessageId + '"]:not(.message)');
+    if (!li || !send) {
+      showError(reason);
+      return;
+    }
+    li.className = 'failed';
+    li.replaceChildren(document.createTextNode(state.userId + ': ' + send.text.slice(0, 200)
+      + (send.text.length > 200 ? '…' : '') + ' — not sent: ' + reason + ' '),
+      button('Retry', () => {
+        send.closes = 0;
+        state.outbox.set(clientMessageId, send);
+        li.className = 'pending';
+        li.textContent = state.userId + ': ' + send.text + ' (sending…)';
+        publishSend(clientMessageId, send);
+      }, 'Retry'),
+      button('Discard', () => li.remove(), 'Discard'));
+  }
+
+  function publishSend(clientMessageId, send) {
     if (!client || !client.connected) {
       return;
     }
-    client.publish({
-      destination: '/app/groups.' + groupId + '.messages',
-      body: JSON.stringify({clientMessageId, text}),
-    });
+    send.publishedOn = state.connection;
+    const body = {clientMessageId, text: send.text};
+    if (send.replyToSeq) {
+      body.replyToSeq = send.replyToSeq;
+    }
+    client.publish({destination: '/app/groups.' + send.groupId + '.messages', body: JSON.stringify(body)});
+  }
+
+  function codePoints(text) {
+    return [...text].length;
   }
 
   function send(text) {
+    if (state.maxText !== null && codePoints(text) > state.maxText) {
+      $('compose-error').textContent = 'This message is ' + codePoints(text).toLocaleString()
+        + ' characters long; the limit is ' + state.maxText.toLocaleString() + '. Shorten it to send.';
+      return false;
+    }
+    $('compose-error').textContent = '';
     const groupId = state.open;
     const clientMessageId = crypto.randomUUID();
-    state.outbox.set(clientMessageId, {groupId, text});
+    const entry = {groupId, text, replyToSeq: state.replyTo ? state.replyTo.seq : null, publishedOn: 0, closes: 0};
+    state.outbox.set(clientMessageId, entry);
+    cancelReply();
     const li = document.createElement('li');
     li.className = 'pending';
     li.dataset.client = clientMessageId;
     li.dataset.seq = Number.MAX_SAFE_INTEGER;
     li.textContent = state.userId + ': ' + text + ' (sending…)';
     $('messages').appendChild(li);
-    publishSend(groupId, clientMessageId, text);
+    publishSend(clientMessageId, entry);
+    return true;
+  }
+
+  function closeRoom(title) {
+    state.open = null;
+    state.messages.clear();
+    $('room-title').textContent = title;
+    $('leave').hidden = true;
+    $('messages').replaceChildren();
+    $('text').disabled = true;
+    $('send').disabled = true;
+    $('chat').classList.remove('in-room');
+    subscribeTyping();
   }
 
   // the pending line goes once the message itself arrives with its seq
   new MutationObserver(() => {
     for (const li of $('messages').querySelectorAll('li.message')) {
       const pending = li.dataset.client
-        && $('messages').querySelector('li.pending[data-client="' + li.dataset.client + '"]');
+        && $('messages').querySelector('li:not(.message)[data-client="' + li.dataset.client + '"]');
       if (pending) {
         pending.remove();
       }
@@ -369,6 +566,7 @@
       $('me').textContent = userId;
       $('signin-panel').hidden = true;
       $('chat').hidden = false;
+      state.maxText = (await api('GET', '/api/limits')).maxTextLength;
       connect();
       await loadGroups();
     } catch (err) {
@@ -405,10 +603,36 @@
   $('send-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const text = $('text').value.trim();
-    if (text && state.open) {
-      send(text);
+    if (text && state.open && send(text)) {
       $('text').value = '';
       showError('');
+    }
+  });
+
+  // Enter sends, Shift+Enter starts a new line
+  $('text').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      $('send-form').requestSubmit();
+    }
+  });
+
+  $('cancel-reply').addEventListener('click', cancelReply);
+  $('back').addEventListener('click', () => $('chat').classList.remove('in-room'));
+
+  $('leave').addEventListener('click', async () => {
+    const groupId = state.open;
+    if (!groupId || !window.confirm('Leave ' + groupId + '?')) {
+      return;
+    }
+    try {
+      await api('POST', '/api/groups/' + encodeURIComponent(groupId) + '/leave');
+      state.groups.delete(groupId);
+      subscribed.delete(groupId);
+      closeRoom('Pick a group');
+      renderGroups();
+    } catch (err) {
+      showError(err.message);
     }
   });
 

@@ -11,19 +11,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.logging.Level;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
@@ -67,6 +74,9 @@ class BrowserChatIT {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER)
                 .usingAnyFreePort()
@@ -219,5 +229,134 @@ class BrowserChatIT {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> bob.findElements(By.cssSelector("#groups li[data-group='" + group + "'] .unread")).stream()
                         .anyMatch(badge -> badge.getText().equals("1")));
+    }
+
+    private static Object script(WebDriver driver, String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    private static boolean scrollsSideways(WebDriver driver) {
+        return (Boolean) script(driver, "return document.documentElement.scrollWidth > window.innerWidth");
+    }
+
+    /** The one message whose text is {@code text}. */
+    private static WebElement message(WebDriver driver, String text) {
+        return driver.findElements(By.cssSelector("#messages li.message")).stream()
+                .filter(li -> li.findElement(By.cssSelector(".text")).getText().startsWith(text))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no message " + text + " in " + texts(driver)));
+    }
+
+    private void screenshot(WebDriver driver, String name) throws Exception {
+        File target = new File("target/e2e/" + name + ".png");
+        target.getParentFile().mkdirs();
+        java.nio.file.Files.write(target.toPath(), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+    }
+
+    @Test
+    void onAPhoneALongPasteIsRefusedAndEditDeleteReplyAndLeaveWork() throws Exception {
+        String group = "phone-" + UUID.randomUUID().toString().substring(0, 8);
+        alice.manage().window().setSize(new Dimension(390, 844));
+
+        // the page loads with a clean console and no sideways scroll at 390 px
+        signIn(alice, "alice");
+        assertThat(alice.manage().logs().get(LogType.BROWSER).getAll())
+                .filteredOn(entry -> entry.getLevel().intValue() >= Level.WARNING.intValue())
+                .isEmpty();
+        assertThat(scrollsSideways(alice)).isFalse();
+        type(alice, "new-group", group);
+        alice.findElement(By.id("create")).click();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> alice.findElement(By.id("room-title")).getText().equals(group));
+        // on a phone the room is a view of its own, with a way back
+        assertThat(alice.findElement(By.id("groups")).isDisplayed()).isFalse();
+        assertThat(alice.findElement(By.id("back")).isDisplayed()).isTrue();
+
+        // a paste of 20,000 characters is refused before it is sent, naming the limit; the connection stays
+        script(alice, "arguments[0].value = arguments[1]", alice.findElement(By.id("text")), "x".repeat(20_000));
+        alice.findElement(By.id("send")).click();
+        assertThat(alice.findElement(By.id("compose-error")).getText())
+                .contains("20,000")
+                .contains("4,000");
+        assertThat(alice.findElements(By.cssSelector("#messages li.pending"))).isEmpty();
+        assertThat(scrollsSideways(alice)).isFalse();
+        screenshot(alice, "phone-long-paste");
+        send(alice, "short one");
+        await().atMost(Duration.ofSeconds(10)).until(() -> texts(alice).contains("short one"));
+        assertThat(alice.findElement(By.id("status")).getAttribute("data-state"))
+                .isEqualTo("live");
+        assertThat(alice.findElement(By.id("compose-error")).getText()).isEmpty();
+
+        // each message shows its time, under a day separator
+        WebElement first = message(alice, "short one");
+        assertThat(first.findElement(By.cssSelector("time")).getAttribute("datetime"))
+                .isNotBlank();
+        assertThat(alice.findElements(By.cssSelector("#messages li.day"))).hasSize(1);
+
+        // Enter sends, Shift+Enter is a new line
+        WebElement text = alice.findElement(By.id("text"));
+        text.sendKeys("line one", Keys.chord(Keys.SHIFT, Keys.ENTER), "line two", Keys.ENTER);
+        await().atMost(Duration.ofSeconds(10)).until(() -> texts(alice).contains("line one\nline two"));
+
+        // reply to a message, then edit the reply, then delete it (after confirming)
+        message(alice, "short one")
+                .findElement(By.cssSelector("button[aria-label='Reply']"))
+                .click();
+        assertThat(alice.findElement(By.id("replying")).getText()).contains("short one");
+        send(alice, "a reply");
+        await().atMost(Duration.ofSeconds(10)).until(() -> texts(alice).contains("a reply"));
+        assertThat(message(alice, "a reply")
+                        .findElement(By.cssSelector(".reply-to"))
+                        .getText())
+                .contains("short one");
+        message(alice, "a reply")
+                .findElement(By.cssSelector("button[aria-label='Edit']"))
+                .click();
+        WebElement editor = alice.findElement(By.cssSelector("textarea[aria-label='Edit message']"));
+        editor.clear();
+        editor.sendKeys("an edited reply", Keys.ENTER);
+        await().atMost(Duration.ofSeconds(10)).until(() -> texts(alice).contains("an edited reply (edited)"));
+        message(alice, "an edited reply")
+                .findElement(By.cssSelector("button[aria-label='Delete']"))
+                .click();
+        alice.switchTo().alert().accept();
+        await().atMost(Duration.ofSeconds(10)).until(() -> texts(alice).contains("message deleted"));
+        assertThat(texts(alice)).doesNotContain("an edited reply (edited)");
+
+        // a send the server refuses (a control character) is shown as failed, with Retry and Discard
+        script(alice, "arguments[0].value = 'bell \u0007 here'", alice.findElement(By.id("text")));
+        alice.findElement(By.id("send")).click();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !alice.findElements(By.cssSelector("#messages li.failed"))
+                        .isEmpty());
+        WebElement failed = alice.findElement(By.cssSelector("#messages li.failed"));
+        assertThat(failed.getText()).contains("not sent");
+        assertThat(failed.findElements(By.cssSelector("button[aria-label='Retry']")))
+                .hasSize(1);
+        screenshot(alice, "phone-room");
+        failed.findElement(By.cssSelector("button[aria-label='Discard']")).click();
+        assertThat(alice.findElements(By.cssSelector("#messages li.failed"))).isEmpty();
+        assertThat(alice.findElement(By.id("status")).getAttribute("data-state"))
+                .isEqualTo("live");
+        assertThat(scrollsSideways(alice)).isFalse();
+
+        // back to the list; join carol's group there, and leave it from the room (an owner may not leave her own)
+        alice.findElement(By.id("back")).click();
+        assertThat(alice.findElement(By.id("groups")).isDisplayed()).isTrue();
+        Api api = new Api(port);
+        String carols = group + "-c";
+        api.createOpenGroup(api.token("carol"), carols, carols);
+        type(alice, "join-id", carols);
+        alice.findElement(By.id("join")).click();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> alice.findElement(By.id("room-title")).getText().equals(carols));
+        alice.findElement(By.id("leave")).click();
+        alice.switchTo().alert().accept();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> alice.findElements(By.cssSelector("#groups li[data-group='" + carols + "']"))
+                        .isEmpty());
+        assertThat(api.call("GET", "/api/groups/" + carols, api.token("alice"), null)
+                        .status())
+                .isEqualTo(403);
     }
 }
