@@ -165,7 +165,19 @@ abstract class TransportClient implements AutoCloseable {
             this.poller.start();
         }
 
+        /**
+         * Posts, and once more when the connection failed before an answer: a browser retries a request sent on a
+         * kept-alive connection the server had just closed, Java's client does not.
+         */
         private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+            try {
+                return postOnce(path, body);
+            } catch (IOException e) {
+                return postOnce(path, body);
+            }
+        }
+
+        private HttpResponse<String> postOnce(String path, String body) throws IOException, InterruptedException {
             HttpRequest.Builder request =
                     HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
             request.POST(

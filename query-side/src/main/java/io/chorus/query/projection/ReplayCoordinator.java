@@ -220,7 +220,10 @@ public class ReplayCoordinator implements SmartLifecycle {
                         events,
                         (System.nanoTime() - start) / 1_000_000,
                         slot);
-            } catch (UnableToClaimTokenException e) {
+            } catch (RuntimeException e) {
+                if (!(e instanceof UnableToClaimTokenException) && !duplicateKey(e)) {
+                    throw e;
+                }
                 // the slot's processor was started meanwhile (by the reconciler) and made its own tokens: a replay
                 // from the first event, as its initial token says; it applies again what the bulk applied, which
                 // changes nothing (every write is idempotent), and the switch waits for it as for any processor
@@ -232,6 +235,20 @@ public class ReplayCoordinator implements SmartLifecycle {
                 bulk.remove(projection);
             }
         }
+    }
+
+    /**
+     * Whether the token store refused the tokens because they exist already: the slot's processor on another node
+     * (or this one) made its own first, which Axon's JPA store reports as a constraint violation rather than as
+     * {@link UnableToClaimTokenException}.
+     */
+    private static boolean duplicateKey(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private ResultMessage<?> apply(EventHandlerInvoker handlers, List<TrackedEventMessage<?>> batch) {
