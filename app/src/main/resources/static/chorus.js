@@ -105,6 +105,7 @@
     $('leave').hidden = false;
     const g = state.groups.get(groupId);
     $('room-title').textContent = g ? g.name : groupId;
+    renderRoomState();
     $('messages').replaceChildren();
     $('typing').textContent = '';
     $('text').disabled = false;
@@ -123,6 +124,27 @@
     subscribeTyping();
     markRead();
     renderGroups();
+  }
+
+  // the open group's topic and whether it is archived (an archived group takes no messages)
+  function renderRoomState() {
+    const g = state.groups.get(state.open);
+    const box = $('room-topic');
+    box.replaceChildren();
+    if (!g) {
+      return;
+    }
+    if (g.archived) {
+      const badge = document.createElement('span');
+      badge.className = 'archived';
+      badge.textContent = 'archived';
+      box.append(badge);
+    }
+    box.append(document.createTextNode(g.topic || ''));
+    $('room-title').textContent = g.name;
+    $('text').disabled = !!g.archived;
+    $('send').disabled = !!g.archived;
+    $('text').placeholder = g.archived ? 'This group is archived' : 'Message';
   }
 
   async function loadOlder() {
@@ -421,6 +443,13 @@
       renderGroups();
       return;
     }
+    if (g && type === 'GroupRenamed') {
+      g.name = body.name;
+    } else if (g && type === 'TopicChanged') {
+      g.topic = body.topic;
+    } else if (g && (type === 'GroupArchived' || type === 'GroupUnarchived')) {
+      g.archived = type === 'GroupArchived';
+    }
     if (groupId !== state.open) {
       if (g && type === 'MessageSent' && body.senderId !== state.userId) {
         g.unread += 1;
@@ -448,6 +477,13 @@
       renderEvent(seq, body.userId + ' left');
     } else if (type === 'MemberRemoved') {
       renderEvent(seq, body.userId + ' was removed');
+    } else if (type === 'GroupRenamed' || type === 'TopicChanged' || type === 'GroupArchived'
+        || type === 'GroupUnarchived') {
+      renderRoomState();
+      renderEvent(seq, type === 'GroupRenamed' ? body.renamedBy + ' renamed the group to ' + body.name
+        : type === 'TopicChanged' ? body.changedBy + ' set the topic: ' + body.topic
+          : type === 'GroupArchived' ? body.archivedBy + ' archived the group'
+            : body.unarchivedBy + ' unarchived the group');
     } else if (type === 'GroupCreated') {
       renderEvent(seq, body.ownerId + ' created the group');
     } else if (type === 'RoleChanged') {

@@ -7,13 +7,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.chorus.api.group.GroupArchivedEvent;
 import io.chorus.api.group.GroupCreatedEvent;
+import io.chorus.api.group.GroupRenamedEvent;
+import io.chorus.api.group.GroupUnarchivedEvent;
 import io.chorus.api.group.MemberJoinedEvent;
 import io.chorus.api.group.MemberLeftEvent;
 import io.chorus.api.group.MemberRemovedEvent;
 import io.chorus.api.group.MemberUnbannedEvent;
 import io.chorus.api.group.Role;
 import io.chorus.api.group.RoleChangedEvent;
+import io.chorus.api.group.TopicChangedEvent;
 import io.chorus.api.group.Visibility;
 import io.chorus.api.message.MessageDeletedEvent;
 import io.chorus.api.message.MessageEditedEvent;
@@ -57,6 +61,10 @@ class EventGoldenJsonTest {
                 new MemberRemovedEvent("g-1", 4, "carol", "alice", true, true, AT),
                 new MemberUnbannedEvent("g-1", 5, "carol", "alice", AT),
                 new RoleChangedEvent("g-1", 6, "dave", Role.ADMIN, "alice", AT),
+                new GroupRenamedEvent("g-1", 7, "Design team", "alice", AT),
+                new TopicChangedEvent("g-1", 8, "Sprint 12: the new onboarding", "dave", AT),
+                new GroupArchivedEvent("g-1", 9, "alice", AT),
+                new GroupUnarchivedEvent("g-1", 10, "alice", AT),
                 new MessageSentEvent(
                         "g-1", 7, "3f1c2a9e-0b5d-3e7a-9c1d-2b4e6f8a0c1e", "c-1", "alice", "hello\nworld", 2L, AT),
                 new MessageEditedEvent("g-1", 8, 7, "alice", "hello, world", AT),

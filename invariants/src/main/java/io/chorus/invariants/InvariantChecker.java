@@ -38,6 +38,7 @@ import org.redisson.config.Config;
  *   <li>a group's seqs are 1..n with no gap and no duplicate;
  *   <li>one event per (sender, client message id);
  *   <li>every acknowledged send is in the PostgreSQL history once, at its seq;
+ *   <li>the history's group row has the name, topic and archived state the group's events leave it with;
  *   <li>the Redis window (when there is one) equals the tail of the PostgreSQL history;
  *   <li>every subscriber received every event after the seq it subscribed from, in order, once.
  * </ol>
@@ -114,6 +115,7 @@ public final class InvariantChecker {
                 checkStream(group, events, groupAcks, violations);
                 TreeMap<Long, JsonNode> history = history(db, historySlot, group);
                 checkHistory(group, history, groupAcks, events, violations);
+                checkGroupState(db, historySlot, group, events, violations);
                 TreeMap<Long, JsonNode> window = window(redis, recentSlot, group);
                 checkWindow(group, window, history, violations);
                 long lastSeq = events.stream()
@@ -278,6 +280,51 @@ public final class InvariantChecker {
                     throw new IllegalStateException("no projection " + projection);
                 }
                 return rows.getString(1);
+            }
+        }
+    }
+
+    /**
+     * The history's row of the group holds the name, topic and archived state its events leave it with (the last
+     * {@code GroupCreated}/{@code GroupRenamed}, {@code TopicChanged}, {@code GroupArchived}/{@code
+     * GroupUnarchived}).
+     */
+    private static void checkGroupState(
+            Connection db, String slot, String group, List<JsonNode> events, List<String> violations)
+            throws SQLException {
+        String name = null;
+        String topic = "";
+        boolean archived = false;
+        for (JsonNode event : events) {
+            JsonNode payload = event.get("payload");
+            switch (event.get("type").asText()) {
+                case "GroupCreated", "GroupRenamed" ->
+                    name = payload.get("name").asText();
+                case "TopicChanged" -> topic = payload.get("topic").asText();
+                case "GroupArchived" -> archived = true;
+                case "GroupUnarchived" -> archived = false;
+                default -> {}
+            }
+        }
+        if (name == null) {
+            return;
+        }
+        // the slot comes from projection_slot ('a' or 'b'), never from input
+        try (PreparedStatement statement = db.prepareStatement(
+                "select name, topic, archived from history_group_" + slot + " where group_id = ?")) {
+            statement.setString(1, group);
+            try (ResultSet row = statement.executeQuery()) {
+                if (!row.next()) {
+                    violations.add("group " + group + ": not in the history");
+                    return;
+                }
+                String seen =
+                        row.getString("name") + " | " + row.getString("topic") + " | " + row.getBoolean("archived");
+                String expected = name + " | " + topic + " | " + archived;
+                if (!seen.equals(expected)) {
+                    violations.add("group " + group + ": the history holds name, topic, archived " + seen
+                            + ", its events say " + expected);
+                }
             }
         }
     }

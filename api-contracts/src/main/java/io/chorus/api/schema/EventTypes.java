@@ -1,11 +1,15 @@
 package io.chorus.api.schema;
 
+import io.chorus.api.group.GroupArchivedEvent;
 import io.chorus.api.group.GroupCreatedEvent;
+import io.chorus.api.group.GroupRenamedEvent;
+import io.chorus.api.group.GroupUnarchivedEvent;
 import io.chorus.api.group.MemberJoinedEvent;
 import io.chorus.api.group.MemberLeftEvent;
 import io.chorus.api.group.MemberRemovedEvent;
 import io.chorus.api.group.MemberUnbannedEvent;
 import io.chorus.api.group.RoleChangedEvent;
+import io.chorus.api.group.TopicChangedEvent;
 import io.chorus.api.message.MessageDeletedEvent;
 import io.chorus.api.message.MessageEditedEvent;
 import io.chorus.api.message.MessageSentEvent;
@@ -46,6 +50,10 @@ public final class EventTypes {
                     MemberRemovedEvent.class,
                     MemberUnbannedEvent.class,
                     RoleChangedEvent.class,
+                    GroupRenamedEvent.class,
+                    TopicChangedEvent.class,
+                    GroupArchivedEvent.class,
+                    GroupUnarchivedEvent.class,
                     MessageSentEvent.class,
                     MessageEditedEvent.class,
                     MessageDeletedEvent.class,

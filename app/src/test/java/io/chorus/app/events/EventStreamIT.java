@@ -9,6 +9,7 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
+import io.chorus.api.schema.EventTypes;
 import io.chorus.app.Api;
 import io.chorus.app.Api.Response;
 import io.chorus.app.ChorusIT;
@@ -97,8 +98,16 @@ class EventStreamIT {
                         .status())
                 .isEqualTo(200);
 
+        assertThat(api.patch(alice, "/api/groups/" + group, Map.of("name", "Stream 2", "topic", "events"))
+                        .status())
+                .isEqualTo(200);
+        assertThat(api.post(alice, "/api/groups/" + group + "/archive", null).status())
+                .isEqualTo(200);
+        assertThat(api.delete(alice, "/api/groups/" + group + "/archive").status())
+                .isEqualTo(200);
+
         // when an integrator pages through the group's events three at a time
-        List<JsonNode> events = pollAll("groupId=" + group, 3, 12);
+        List<JsonNode> events = pollAll("groupId=" + group, 3, 16);
 
         // then every event is there once, in seq order, each valid against the schemas the app serves
         List<String> types = events.stream().map(e -> e.get("type").asText()).toList();
@@ -115,11 +124,15 @@ class EventStreamIT {
                         "MemberRemoved",
                         "MemberUnbanned",
                         "MemberJoined",
-                        "MemberLeft");
+                        "MemberLeft",
+                        "GroupRenamed",
+                        "TopicChanged",
+                        "GroupArchived",
+                        "GroupUnarchived");
         assertThat(events.stream()
                         .filter(e -> !e.get("seq").isNull())
                         .map(e -> e.get("seq").asLong()))
-                .containsExactlyElementsOf(LongStream.rangeClosed(1, 11).boxed().toList());
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, 15).boxed().toList());
         assertThat(events).allSatisfy(e -> assertThat(e.get("groupId").asText()).isEqualTo(group));
         assertThat(events.stream().map(e -> e.get("position").asText()).collect(Collectors.toSet()))
                 .hasSize(events.size());
@@ -256,7 +269,8 @@ class EventStreamIT {
             }
         }
         // the schemas are public
-        assertThat(api.call("GET", "/api/events/schemas", null, null).body()).hasSize(10);
+        assertThat(api.call("GET", "/api/events/schemas", null, null).body())
+                .hasSize(EventTypes.all().size());
         assertThat(api.call("GET", "/api/events/schemas/Nope.v1.schema.json", null, null)
                         .status())
                 .isEqualTo(404);

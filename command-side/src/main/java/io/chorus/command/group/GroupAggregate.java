@@ -5,9 +5,14 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.chorus.api.group.AddMemberCommand;
+import io.chorus.api.group.ArchiveGroupCommand;
 import io.chorus.api.group.ChangeRoleCommand;
+import io.chorus.api.group.ChangeTopicCommand;
 import io.chorus.api.group.CreateGroupCommand;
+import io.chorus.api.group.GroupArchivedEvent;
 import io.chorus.api.group.GroupCreatedEvent;
+import io.chorus.api.group.GroupRenamedEvent;
+import io.chorus.api.group.GroupUnarchivedEvent;
 import io.chorus.api.group.JoinGroupCommand;
 import io.chorus.api.group.LeaveGroupCommand;
 import io.chorus.api.group.MemberJoinedEvent;
@@ -15,8 +20,10 @@ import io.chorus.api.group.MemberLeftEvent;
 import io.chorus.api.group.MemberRemovedEvent;
 import io.chorus.api.group.MemberUnbannedEvent;
 import io.chorus.api.group.RemoveMemberCommand;
+import io.chorus.api.group.RenameGroupCommand;
 import io.chorus.api.group.Role;
 import io.chorus.api.group.RoleChangedEvent;
+import io.chorus.api.group.TopicChangedEvent;
 import io.chorus.api.group.UnbanMemberCommand;
 import io.chorus.api.group.Visibility;
 import io.chorus.api.message.DeleteMessageCommand;
@@ -68,6 +75,9 @@ class GroupAggregate {
     private String groupId;
 
     private Visibility visibility;
+    private String name;
+    private String topic = "";
+    private boolean archived;
     private long lastSeq;
     private Map<String, Role> members = new HashMap<>();
     private Set<String> banned = new HashSet<>();
@@ -105,6 +115,7 @@ class GroupAggregate {
         if (banned.contains(userId)) {
             throw new NotAllowedException("user " + userId + " is banned from this group");
         }
+        requireNotArchived("joined");
         if (visibility != Visibility.OPEN) {
             throw new NotAllowedException("group " + groupId + " is invite-only: an owner or admin must add you");
         }
@@ -135,6 +146,7 @@ class GroupAggregate {
         if (members.containsKey(userId)) {
             throw new GroupConflictException("user " + userId + " is already a member");
         }
+        requireNotArchived("joined by anyone");
         if (banned.contains(userId)) {
             throw new GroupConflictException("user " + userId + " is banned from this group; lift the ban first");
         }
@@ -198,6 +210,53 @@ class GroupAggregate {
         apply(new RoleChangedEvent(groupId, nextSeq(), userId, command.role(), command.actorId(), command.changedAt()));
     }
 
+    // ---- lifecycle
+
+    @CommandHandler
+    void handle(RenameGroupCommand command) {
+        requireManager(command.actorId());
+        String newName = Inputs.groupName(command.name());
+        requireNotArchived("renamed");
+        if (newName.equals(name)) {
+            return; // the name it has: a retry, not a change
+        }
+        apply(new GroupRenamedEvent(groupId, nextSeq(), newName, command.actorId(), command.renamedAt()));
+    }
+
+    @CommandHandler
+    void handle(ChangeTopicCommand command) {
+        requireManager(command.actorId());
+        String newTopic = Inputs.topic(command.topic());
+        requireNotArchived("given a new topic");
+        if (newTopic.equals(topic)) {
+            return;
+        }
+        apply(new TopicChangedEvent(groupId, nextSeq(), newTopic, command.actorId(), command.changedAt()));
+    }
+
+    @CommandHandler
+    void handle(ArchiveGroupCommand command) {
+        Role role = requireMember(command.actorId(), "only owners archive a group");
+        if (role != Role.OWNER) {
+            throw new NotAllowedException("only owners archive or unarchive a group");
+        }
+        if (command.archived() == archived) {
+            return; // already so: a retry
+        }
+        apply(
+                command.archived()
+                        ? new GroupArchivedEvent(groupId, nextSeq(), command.actorId(), command.at())
+                        : new GroupUnarchivedEvent(groupId, nextSeq(), command.actorId(), command.at()));
+    }
+
+    /** An archived group is read-only: reads, leaving, removals and resuming still work. */
+    private void requireNotArchived(String what) {
+        if (archived) {
+            throw new GroupConflictException(
+                    "group " + groupId + " is archived: it cannot be " + what + " until an owner unarchives it");
+        }
+    }
+
     // ---- messages
 
     @CommandHandler
@@ -215,6 +274,7 @@ class GroupAggregate {
             return new SendReceiptView(sent.seq(), messageId(senderId, clientMessageId), sent.sentAt(), true);
         }
         requireMember(senderId, "only members send messages");
+        requireNotArchived("sent to");
         Long replyToSeq = command.replyToSeq();
         if (replyToSeq != null
                 && (replyToSeq < 1
@@ -243,6 +303,7 @@ class GroupAggregate {
         if (deletedMessages.contains(command.messageSeq())) {
             throw new GroupConflictException("message " + command.messageSeq() + " was deleted");
         }
+        requireNotArchived("edited in");
         String text = rules.normalize(command.text());
         apply(new MessageEditedEvent(
                 groupId, nextSeq(), command.messageSeq(), command.editorId(), text, command.editedAt()));
@@ -282,6 +343,7 @@ class GroupAggregate {
     void on(GroupCreatedEvent event) {
         groupId = event.groupId();
         visibility = event.visibility();
+        name = event.name();
         members.put(event.ownerId(), Role.OWNER);
         lastSeq = event.seq();
     }
@@ -316,6 +378,30 @@ class GroupAggregate {
     @EventSourcingHandler
     void on(RoleChangedEvent event) {
         members.put(event.userId(), event.role());
+        lastSeq = event.seq();
+    }
+
+    @EventSourcingHandler
+    void on(GroupRenamedEvent event) {
+        name = event.name();
+        lastSeq = event.seq();
+    }
+
+    @EventSourcingHandler
+    void on(TopicChangedEvent event) {
+        topic = event.topic();
+        lastSeq = event.seq();
+    }
+
+    @EventSourcingHandler
+    void on(GroupArchivedEvent event) {
+        archived = true;
+        lastSeq = event.seq();
+    }
+
+    @EventSourcingHandler
+    void on(GroupUnarchivedEvent event) {
+        archived = false;
         lastSeq = event.seq();
     }
 

@@ -1,11 +1,14 @@
 package io.chorus.command.group;
 
 import io.chorus.api.group.AddMemberCommand;
+import io.chorus.api.group.ArchiveGroupCommand;
 import io.chorus.api.group.ChangeRoleCommand;
+import io.chorus.api.group.ChangeTopicCommand;
 import io.chorus.api.group.CreateGroupCommand;
 import io.chorus.api.group.JoinGroupCommand;
 import io.chorus.api.group.LeaveGroupCommand;
 import io.chorus.api.group.RemoveMemberCommand;
+import io.chorus.api.group.RenameGroupCommand;
 import io.chorus.api.group.Role;
 import io.chorus.api.group.UnbanMemberCommand;
 import io.chorus.api.group.Visibility;
@@ -19,6 +22,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
@@ -44,6 +48,8 @@ class GroupCommandController {
 
     record ChangeRoleRequest(String role) {}
 
+    record ChangeGroupRequest(String name, String topic) {}
+
     @PostMapping
     @RateLimited(RateLimitedAction.GROUP_CREATES)
     ResponseEntity<Map<String, String>> create(@RequestBody CreateGroupRequest request, Principal caller) {
@@ -51,6 +57,41 @@ class GroupCommandController {
         commands.send(new CreateGroupCommand(
                 groupId, request.name(), visibility(request.visibility()), caller.getName(), commands.now()));
         return ResponseEntity.created(URI.create("/api/groups/" + groupId)).body(Map.of("groupId", groupId));
+    }
+
+    /** Name and topic, each an event of its own; an unchanged one stores nothing. */
+    @PatchMapping("/{groupId}")
+    @RateLimited(RateLimitedAction.MEMBER_CHANGES)
+    void change(@PathVariable String groupId, @RequestBody ChangeGroupRequest request, Principal caller) {
+        if (request.name() == null && request.topic() == null) {
+            throw new InvalidFieldException("name", "give a name or a topic (or both)");
+        }
+        String group = Inputs.groupId(groupId);
+        // both checked before either is stored
+        if (request.name() != null) {
+            Inputs.groupName(request.name());
+        }
+        if (request.topic() != null) {
+            Inputs.topic(request.topic());
+        }
+        if (request.name() != null) {
+            commands.send(new RenameGroupCommand(group, caller.getName(), request.name(), commands.now()));
+        }
+        if (request.topic() != null) {
+            commands.send(new ChangeTopicCommand(group, caller.getName(), request.topic(), commands.now()));
+        }
+    }
+
+    @PostMapping("/{groupId}/archive")
+    @RateLimited(RateLimitedAction.MEMBER_CHANGES)
+    void archive(@PathVariable String groupId, Principal caller) {
+        commands.send(new ArchiveGroupCommand(Inputs.groupId(groupId), caller.getName(), true, commands.now()));
+    }
+
+    @DeleteMapping("/{groupId}/archive")
+    @RateLimited(RateLimitedAction.MEMBER_CHANGES)
+    void unarchive(@PathVariable String groupId, Principal caller) {
+        commands.send(new ArchiveGroupCommand(Inputs.groupId(groupId), caller.getName(), false, commands.now()));
     }
 
     @PostMapping("/{groupId}/join")

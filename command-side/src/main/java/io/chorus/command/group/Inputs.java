@@ -50,6 +50,17 @@ public final class Inputs {
         return stripped;
     }
 
+    private static final int MAX_TOPIC = 250;
+
+    /** A topic: at most 250 characters, stripped, on one line; {@code ""} (or null) clears it. */
+    public static String topic(String topic) {
+        String stripped = topic == null ? "" : topic.strip();
+        if (stripped.codePointCount(0, stripped.length()) > MAX_TOPIC || hasControlCharacter(stripped, false)) {
+            throw new InvalidFieldException("topic", "must be at most 250 characters, without control characters");
+        }
+        return stripped;
+    }
+
     /**
      * Whether the text holds a control character (newline and tab allowed when {@code multiline}) or half of a
      * surrogate pair, which would not survive a round trip through UTF-8.

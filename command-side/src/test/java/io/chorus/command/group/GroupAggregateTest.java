@@ -3,9 +3,14 @@ package io.chorus.command.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chorus.api.group.AddMemberCommand;
+import io.chorus.api.group.ArchiveGroupCommand;
 import io.chorus.api.group.ChangeRoleCommand;
+import io.chorus.api.group.ChangeTopicCommand;
 import io.chorus.api.group.CreateGroupCommand;
+import io.chorus.api.group.GroupArchivedEvent;
 import io.chorus.api.group.GroupCreatedEvent;
+import io.chorus.api.group.GroupRenamedEvent;
+import io.chorus.api.group.GroupUnarchivedEvent;
 import io.chorus.api.group.JoinGroupCommand;
 import io.chorus.api.group.LeaveGroupCommand;
 import io.chorus.api.group.MemberJoinedEvent;
@@ -13,8 +18,10 @@ import io.chorus.api.group.MemberLeftEvent;
 import io.chorus.api.group.MemberRemovedEvent;
 import io.chorus.api.group.MemberUnbannedEvent;
 import io.chorus.api.group.RemoveMemberCommand;
+import io.chorus.api.group.RenameGroupCommand;
 import io.chorus.api.group.Role;
 import io.chorus.api.group.RoleChangedEvent;
+import io.chorus.api.group.TopicChangedEvent;
 import io.chorus.api.group.UnbanMemberCommand;
 import io.chorus.api.group.Visibility;
 import io.chorus.api.message.DeleteMessageCommand;
@@ -799,5 +806,127 @@ class GroupAggregateTest {
         assertThat(sends.size()).isEqualTo(RecentSends.CAPACITY);
         assertThat(sends.find("u", "c-4")).isEmpty();
         assertThat(sends.find("u", "c-5")).isPresent();
+    }
+
+    @Nested
+    class Lifecycle {
+
+        private final GroupArchivedEvent archived = new GroupArchivedEvent(G, 4, "alice", T0);
+
+        @Test
+        void ownersAndAdminsRenameAndSetTheTopic() {
+            fixture.given(groupWithBobAndCarol())
+                    .when(new RenameGroupCommand(G, "alice", "  Design team ", T1))
+                    .expectEvents(new GroupRenamedEvent(G, 4, "Design team", "alice", T1));
+            fixture.given(groupWithBobAndCarol())
+                    .when(new ChangeTopicCommand(G, "carol", " Sprint 12 ", T1))
+                    .expectEvents(new TopicChangedEvent(G, 4, "Sprint 12", "carol", T1));
+        }
+
+        @Test
+        void aPlainMemberNeitherRenamesNorSetsTheTopic() {
+            fixture.given(groupWithBobAndCarol())
+                    .when(new RenameGroupCommand(G, "bob", "Mine", T1))
+                    .expectException(NotAllowedException.class)
+                    .expectNoEvents();
+            fixture.given(groupWithBobAndCarol())
+                    .when(new ChangeTopicCommand(G, "bob", "mine", T1))
+                    .expectException(NotAllowedException.class)
+                    .expectNoEvents();
+        }
+
+        @Test
+        void badNamesAndTopicsAreRefusedNamingTheField() {
+            fixture.given(groupWithBobAndCarol())
+                    .when(new RenameGroupCommand(G, "alice", " ", T1))
+                    .expectException(InvalidFieldException.class)
+                    .expectExceptionMessage("name: must not be blank")
+                    .expectNoEvents();
+            fixture.given(groupWithBobAndCarol())
+                    .when(new ChangeTopicCommand(G, "alice", "t".repeat(251), T1))
+                    .expectException(InvalidFieldException.class)
+                    .expectExceptionMessage("topic: must be at most 250 characters, without control characters")
+                    .expectNoEvents();
+        }
+
+        @Test
+        void theNameOrTopicTheGroupHasStoresNothing() {
+            fixture.given(groupWithBobAndCarol())
+                    .when(new RenameGroupCommand(G, "alice", "Design", T1))
+                    .expectSuccessfulHandlerExecution()
+                    .expectNoEvents();
+            fixture.given(groupWithBobAndCarol())
+                    .andGiven(new TopicChangedEvent(G, 4, "Sprint", "alice", T0))
+                    .when(new ChangeTopicCommand(G, "carol", "Sprint", T1))
+                    .expectSuccessfulHandlerExecution()
+                    .expectNoEvents();
+        }
+
+        @Test
+        void onlyOwnersArchiveAndUnarchiveAndAgainIsANoOp() {
+            fixture.given(groupWithBobAndCarol())
+                    .when(new ArchiveGroupCommand(G, "carol", true, T1))
+                    .expectException(NotAllowedException.class)
+                    .expectNoEvents();
+            fixture.given(groupWithBobAndCarol())
+                    .when(new ArchiveGroupCommand(G, "alice", true, T1))
+                    .expectEvents(new GroupArchivedEvent(G, 4, "alice", T1));
+            fixture.given(groupWithBobAndCarol())
+                    .andGiven(archived)
+                    .when(new ArchiveGroupCommand(G, "alice", true, T1))
+                    .expectSuccessfulHandlerExecution()
+                    .expectNoEvents();
+            fixture.given(groupWithBobAndCarol())
+                    .andGiven(archived)
+                    .when(new ArchiveGroupCommand(G, "alice", false, T1))
+                    .expectEvents(new GroupUnarchivedEvent(G, 5, "alice", T1));
+            fixture.given(groupWithBobAndCarol())
+                    .when(new ArchiveGroupCommand(G, "alice", false, T1))
+                    .expectSuccessfulHandlerExecution()
+                    .expectNoEvents();
+        }
+
+        @Test
+        void anArchivedGroupRefusesSendsEditsJoinsAddsAndRenamesNamingItsState() {
+            for (Object command : List.of(
+                    new SendMessageCommand(G, "bob", "c-9", "hello", null, T1),
+                    new EditMessageCommand(G, "bob", 5, "edited", T1),
+                    new JoinGroupCommand(G, "dave", T1),
+                    new AddMemberCommand(G, "alice", "dave", Role.MEMBER, T1),
+                    new RenameGroupCommand(G, "alice", "Other", T1),
+                    new ChangeTopicCommand(G, "alice", "other", T1))) {
+                fixture.given(groupWithBobAndCarol())
+                        .andGiven(archived, sent(5, "bob", "c-1", "before"))
+                        .when(command)
+                        .expectException(GroupConflictException.class)
+                        .expectExceptionMessage(org.hamcrest.Matchers.containsString("group g1 is archived"))
+                        .expectNoEvents();
+            }
+        }
+
+        @Test
+        void anArchivedGroupStillLetsMembersLeaveBeRemovedAndRetryAnEarlierSend() {
+            fixture.given(groupWithBobAndCarol())
+                    .andGiven(archived)
+                    .when(new LeaveGroupCommand(G, "bob", T1))
+                    .expectEvents(new MemberLeftEvent(G, 5, "bob", T1));
+            fixture.given(groupWithBobAndCarol())
+                    .andGiven(archived)
+                    .when(new RemoveMemberCommand(G, "alice", "bob", false, T1))
+                    .expectSuccessfulHandlerExecution();
+            fixture.given(groupWithBobAndCarol())
+                    .andGiven(sent(4, "bob", "c-1", "hello"), new GroupArchivedEvent(G, 5, "alice", T0))
+                    .when(new SendMessageCommand(G, "bob", "c-1", "hello", null, T1))
+                    .expectSuccessfulHandlerExecution()
+                    .expectNoEvents();
+        }
+
+        @Test
+        void anUnarchivedGroupTakesMessagesAgain() {
+            fixture.given(groupWithBobAndCarol())
+                    .andGiven(archived, new GroupUnarchivedEvent(G, 5, "alice", T0))
+                    .when(new SendMessageCommand(G, "bob", "c-1", "back", null, T1))
+                    .expectEvents(new MessageSentEvent(G, 6, messageId("bob", "c-1"), "c-1", "bob", "back", null, T1));
+        }
     }
 }

@@ -12,7 +12,10 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
-/** A group as the history read model holds it: name, visibility, members and roles, last seq. Members only. */
+/**
+ * A group as the history read model holds it: name, topic, whether it is archived, visibility, members and roles,
+ * last seq. Members only.
+ */
 @RestController
 class GroupQueryController {
 
@@ -39,7 +42,8 @@ class GroupQueryController {
         }
         HistoryTables tables = history.tables();
         List<Map<String, Object>> group = jdbc.queryForList(
-                "select name, visibility, last_seq from " + tables.group() + " where group_id = ?", groupId);
+                "select name, topic, archived, visibility, last_seq from " + tables.group() + " where group_id = ?",
+                groupId);
         if (group.isEmpty()) {
             return Problems.respond(Problems.problem(HttpStatus.NOT_FOUND, "unknown group " + groupId));
         }
@@ -54,6 +58,8 @@ class GroupQueryController {
         return ResponseEntity.ok(Map.of(
                 "groupId", groupId,
                 "name", row.get("name"),
+                "topic", row.get("topic"),
+                "archived", row.get("archived"),
                 "visibility", row.get("visibility"),
                 "members", members,
                 "lastSeq", ((Number) row.get("last_seq")).longValue()));

@@ -1,12 +1,16 @@
 package io.chorus.query.history;
 
+import io.chorus.api.group.GroupArchivedEvent;
 import io.chorus.api.group.GroupCreatedEvent;
+import io.chorus.api.group.GroupRenamedEvent;
+import io.chorus.api.group.GroupUnarchivedEvent;
 import io.chorus.api.group.MemberJoinedEvent;
 import io.chorus.api.group.MemberLeftEvent;
 import io.chorus.api.group.MemberRemovedEvent;
 import io.chorus.api.group.MemberUnbannedEvent;
 import io.chorus.api.group.Role;
 import io.chorus.api.group.RoleChangedEvent;
+import io.chorus.api.group.TopicChangedEvent;
 import io.chorus.api.message.MessageDeletedEvent;
 import io.chorus.api.message.MessageEditedEvent;
 import io.chorus.api.message.MessageSentEvent;
@@ -238,6 +242,36 @@ class HistoryProjection implements SlotProjection {
     @EventHandler
     void on(MemberRemovedEvent event) {
         apply(event.groupId(), event.seq(), removeMember(event.groupId(), event.userId()));
+    }
+
+    @EventHandler
+    void on(GroupRenamedEvent event) {
+        apply(
+                event.groupId(),
+                event.seq(),
+                sql("update " + tables.group() + " set name = ? where group_id = ?", event.name(), event.groupId()));
+    }
+
+    @EventHandler
+    void on(TopicChangedEvent event) {
+        apply(
+                event.groupId(),
+                event.seq(),
+                sql("update " + tables.group() + " set topic = ? where group_id = ?", event.topic(), event.groupId()));
+    }
+
+    @EventHandler
+    void on(GroupArchivedEvent event) {
+        apply(event.groupId(), event.seq(), archived(event.groupId(), true));
+    }
+
+    @EventHandler
+    void on(GroupUnarchivedEvent event) {
+        apply(event.groupId(), event.seq(), archived(event.groupId(), false));
+    }
+
+    private Statement archived(String groupId, boolean archived) {
+        return sql("update " + tables.group() + " set archived = ? where group_id = ?", archived, groupId);
     }
 
     @EventHandler

@@ -36,7 +36,15 @@ class MyGroupsController {
         this.history = history;
     }
 
-    record MyGroupView(String groupId, String name, long lastSeq, long readSeq, long unread) {}
+    record MyGroupView(
+            String groupId,
+            String name,
+            String topic,
+            boolean archived,
+            String visibility,
+            long lastSeq,
+            long readSeq,
+            long unread) {}
 
     /** Where a page ends: the last group's last seq and id, in the list's order. */
     private record Cursor(long lastSeq, String groupId) {
@@ -85,7 +93,8 @@ class MyGroupsController {
         }
         args.add(size + 1);
         List<MyGroupView> groups = jdbc.query(
-                "select g.group_id, g.name, g.last_seq, coalesce(r.read_seq, 0) as read_seq,"
+                "select g.group_id, g.name, g.topic, g.archived, g.visibility, g.last_seq,"
+                        + " coalesce(r.read_seq, 0) as read_seq,"
                         + " (select count(*) from (select 1 from " + t.message() + " m where m.group_id = g.group_id"
                         + "  and m.seq > coalesce(r.read_seq, 0) and not m.deleted and m.sender_id <> mb.user_id"
                         + "  limit " + UNREAD_CAP + ") capped) as unread"
@@ -95,6 +104,9 @@ class MyGroupsController {
                 (rs, row) -> new MyGroupView(
                         rs.getString("group_id"),
                         rs.getString("name"),
+                        rs.getString("topic"),
+                        rs.getBoolean("archived"),
+                        rs.getString("visibility"),
                         rs.getLong("last_seq"),
                         rs.getLong("read_seq"),
                         rs.getLong("unread")),
