@@ -340,6 +340,15 @@ class BrowserChatIT {
                 .isEqualTo("live");
         assertThat(scrollsSideways(alice)).isFalse();
 
+        // the narrowest phone and a desktop show the room without sideways scrolling
+        alice.manage().window().setSize(new Dimension(360, 740));
+        assertThat(scrollsSideways(alice)).isFalse();
+        alice.manage().window().setSize(new Dimension(1200, 800));
+        assertThat(scrollsSideways(alice)).isFalse();
+        assertThat(alice.findElement(By.id("groups")).isDisplayed()).isTrue();
+        screenshot(alice, "desktop-room");
+        alice.manage().window().setSize(new Dimension(390, 844));
+
         // back to the list; join carol's group there, and leave it from the room (an owner may not leave her own)
         alice.findElement(By.id("back")).click();
         assertThat(alice.findElement(By.id("groups")).isDisplayed()).isTrue();
