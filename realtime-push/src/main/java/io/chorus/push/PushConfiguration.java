@@ -93,7 +93,9 @@ class PushConfiguration implements WebSocketMessageBrokerConfigurer {
                 .withSockJS()
                 // frames up to the size limit on every SockJS transport too (see SockJsFrameLimits)
                 .setTransportHandlerOverrides(
-                        SockJsFrameLimits.webSocketTransport(limit), SockJsFrameLimits.xhrReceivingTransport(limit));
+                        SockJsFrameLimits.webSocketTransport(limit),
+                        SockJsFrameLimits.xhrReceivingTransport(limit),
+                        SockJsFrameLimits.xhrPollingTransport());
     }
 
     @Override

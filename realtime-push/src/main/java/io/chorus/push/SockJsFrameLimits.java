@@ -26,9 +26,14 @@ import org.springframework.web.socket.server.standard.StandardWebSocketUpgradeSt
 import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
 import org.springframework.web.socket.sockjs.SockJsException;
 import org.springframework.web.socket.sockjs.frame.Jackson2SockJsMessageCodec;
+import org.springframework.web.socket.sockjs.frame.SockJsFrame;
+import org.springframework.web.socket.sockjs.frame.SockJsFrameFormat;
+import org.springframework.web.socket.sockjs.transport.SockJsServiceConfig;
 import org.springframework.web.socket.sockjs.transport.handler.WebSocketTransportHandler;
+import org.springframework.web.socket.sockjs.transport.handler.XhrPollingTransportHandler;
 import org.springframework.web.socket.sockjs.transport.handler.XhrReceivingTransportHandler;
 import org.springframework.web.socket.sockjs.transport.session.AbstractHttpSockJsSession;
+import org.springframework.web.socket.sockjs.transport.session.PollingSockJsSession;
 
 /**
  * SockJS transports that take STOMP frames up to {@code chorus.push.message-size-limit}, as the plain WebSocket
@@ -38,6 +43,11 @@ import org.springframework.web.socket.sockjs.transport.session.AbstractHttpSockJ
  * many bytes; the STOMP decoder then answers a frame over the limit with an ERROR frame. A SockJS message past even
  * that (it cannot hold a frame within the limit) is answered with an ERROR frame naming the limit, in SockJS's own
  * framing, before the session is closed with 1009.
+ *
+ * <p>Over XHR polling, what the session sends between two polls waits for the next one; Spring's session forgot
+ * it when it was closed in between, so a poll that came after an ERROR frame and its close met only SockJS's "go
+ * away". Here a polling session keeps what it had not sent when it closed, and the next poll gets it with the
+ * close frame and its real code.
  */
 final class SockJsFrameLimits {
 
@@ -68,6 +78,11 @@ final class SockJsFrameLimits {
     /** The SockJS XHR receiving transport ({@code xhr_send}), with bodies read up to the limit. */
     static XhrReceivingTransportHandler xhrReceivingTransport(int messageSizeLimit) {
         return new LimitedXhrReceiving(messageSizeLimit);
+    }
+
+    /** The SockJS XHR polling transport, whose closed sessions still deliver what they had not sent. */
+    static XhrPollingTransportHandler xhrPollingTransport() {
+        return new LeftoversDelivered();
     }
 
     /** Upgrades with a handler that takes parts, for a SockJS handler that does not. */
@@ -166,6 +181,77 @@ final class SockJsFrameLimits {
                 log.debug("the ERROR frame could not be sent: {}", e.toString());
             }
             session.close(CloseStatus.TOO_BIG_TO_PROCESS);
+        }
+    }
+
+    /**
+     * A polling session that keeps, when it closes with no poll waiting, the messages no poll has taken yet and
+     * how it closed.
+     */
+    private static final class KeepingLeftovers extends PollingSockJsSession {
+        private List<String> leftovers = List.of();
+        private CloseStatus unreported;
+
+        KeepingLeftovers(
+                String id, SockJsServiceConfig config, WebSocketHandler handler, Map<String, Object> attributes) {
+            super(id, config, handler, attributes);
+        }
+
+        @Override
+        protected void disconnect(CloseStatus status) {
+            synchronized (responseLock) {
+                if (!isActive()) {
+                    leftovers = List.copyOf(getMessageCache());
+                    getMessageCache().clear();
+                    unreported = status;
+                }
+            }
+            super.disconnect(status);
+        }
+
+        /** The frames the next poll owes the client (leftover messages, then the close), once; else null. */
+        String takeUnreported(SockJsFrameFormat format) {
+            synchronized (responseLock) {
+                if (unreported == null) {
+                    return null;
+                }
+                String body = leftovers.isEmpty()
+                        ? ""
+                        : format.format(SockJsFrame.messageFrame(getMessageCodec(), leftovers.toArray(String[]::new)));
+                body += format.format(SockJsFrame.closeFrame(unreported.getCode(), unreported.getReason()));
+                leftovers = List.of();
+                unreported = null;
+                return body;
+            }
+        }
+    }
+
+    /** XHR polling whose first poll after a close gets what was left unsent, then the close frame with its code. */
+    private static final class LeftoversDelivered extends XhrPollingTransportHandler {
+
+        @Override
+        public PollingSockJsSession createSession(
+                String sessionId, WebSocketHandler handler, Map<String, Object> attributes) {
+            return new KeepingLeftovers(sessionId, getServiceConfig(), handler, attributes);
+        }
+
+        @Override
+        protected void handleRequestInternal(
+                ServerHttpRequest request, ServerHttpResponse response, AbstractHttpSockJsSession sockJsSession)
+                throws SockJsException {
+            String unreported = sockJsSession instanceof KeepingLeftovers session && session.isClosed()
+                    ? session.takeUnreported(getFrameFormat(request))
+                    : null;
+            if (unreported == null) {
+                super.handleRequestInternal(request, response, sockJsSession);
+                return;
+            }
+            try {
+                response.getBody().write(unreported.getBytes(StandardCharsets.UTF_8));
+                response.flush();
+            } catch (IOException e) {
+                throw new SockJsException("delivering what a closed session left failed", sockJsSession.getId(), e);
+            }
         }
     }
 

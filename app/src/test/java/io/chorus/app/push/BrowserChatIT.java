@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.logging.Level;
 import java.util.stream.IntStream;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,8 +93,26 @@ class BrowserChatIT {
     }
 
     private static void awaitStatus(WebDriver driver, String status) {
-        await().atMost(Duration.ofSeconds(20))
+        eventually()
                 .until(() -> status.equals(driver.findElement(By.id("status")).getAttribute("data-state")));
+    }
+
+    /**
+     * A wait long enough for a loaded machine, through redraws: the client redraws a list when an event arrives, so
+     * an element found may be replaced before it is read.
+     */
+    private static ConditionFactory eventually() {
+        return await().atMost(Duration.ofSeconds(30)).ignoreException(StaleElementReferenceException.class);
+    }
+
+    /** Clicks the button labelled {@code label} on the message that starts with {@code text}, through redraws. */
+    private static void clickOn(WebDriver driver, String text, String label) {
+        eventually().until(() -> {
+            message(driver, text)
+                    .findElement(By.cssSelector("button[aria-label='" + label + "']"))
+                    .click();
+            return true;
+        });
     }
 
     private static void type(WebDriver driver, String field, String text) {
@@ -122,14 +141,12 @@ class BrowserChatIT {
 
     private static void openGroup(WebDriver driver, String group) {
         // the list is redrawn whenever a group's frame arrives: an entry found may be replaced before the click
-        await().atMost(Duration.ofSeconds(10))
-                .ignoreException(StaleElementReferenceException.class)
-                .until(() -> {
-                    driver.findElement(By.cssSelector("#groups li[data-group='" + group + "']"))
-                            .click();
-                    return true;
-                });
-        await().atMost(Duration.ofSeconds(10))
+        eventually().until(() -> {
+            driver.findElement(By.cssSelector("#groups li[data-group='" + group + "']"))
+                    .click();
+            return true;
+        });
+        eventually()
                 .until(() -> driver.findElement(By.id("room-title")).getText().equals(group));
     }
 
@@ -156,7 +173,7 @@ class BrowserChatIT {
         signIn(alice, "alice");
         type(alice, "new-group", group);
         alice.findElement(By.id("create")).click();
-        await().atMost(Duration.ofSeconds(10))
+        eventually()
                 .until(() -> alice.findElement(By.id("room-title")).getText().equals(group));
         // every message sent to the group, in the order sent: what a page that has seen it all must show
         List<String> sent = new ArrayList<>();
@@ -172,22 +189,21 @@ class BrowserChatIT {
         signIn(bob, "bob");
         type(bob, "join-id", group);
         bob.findElement(By.id("join")).click();
-        await().atMost(Duration.ofSeconds(10)).until(() -> texts(bob).size() == 50);
+        eventually().until(() -> texts(bob).size() == 50);
         bob.findElement(By.id("older")).click();
-        await().atMost(Duration.ofSeconds(10)).until(() -> texts(bob).size() == 55);
+        eventually().until(() -> texts(bob).size() == 55);
         assertThat(texts(bob).get(0)).isEqualTo("old 0");
         assertThat(bob.findElement(By.id("older")).isDisplayed()).isFalse();
 
         // they chat live, with typing notices
         send(alice, "hello bob");
         sent.add("hello bob");
-        await().atMost(Duration.ofSeconds(10)).until(() -> texts(bob).contains("hello bob"));
+        eventually().until(() -> texts(bob).contains("hello bob"));
         type(bob, "text", "hi al");
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> alice.findElement(By.id("typing")).getText().contains("bob is typing"));
+        eventually().until(() -> alice.findElement(By.id("typing")).getText().contains("bob is typing"));
         send(bob, "hi alice");
         sent.add("hi alice");
-        await().atMost(Duration.ofSeconds(10)).until(() -> texts(alice).contains("hi alice"));
+        eventually().until(() -> texts(alice).contains("hi alice"));
 
         // bob goes offline; alice sends 10 messages meanwhile
         ((JavascriptExecutor) bob).executeScript("return window.chorus.goOffline()");
@@ -196,12 +212,12 @@ class BrowserChatIT {
             send(alice, "while away " + i);
             sent.add("while away " + i);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> texts(alice).contains("while away 9"));
+        eventually().until(() -> texts(alice).contains("while away 9"));
 
         // bob comes back: every message he missed, once, in order
         ((JavascriptExecutor) bob).executeScript("window.chorus.goOnline()");
         awaitStatus(bob, "live");
-        await().atMost(Duration.ofSeconds(20)).until(() -> texts(bob).contains("while away 9"));
+        eventually().until(() -> texts(bob).contains("while away 9"));
         assertShowsAllOf(sent);
         List<Long> bobSeqs = seqs(bob);
         assertThat(bobSeqs).isSorted().doesNotHaveDuplicates();
@@ -213,7 +229,7 @@ class BrowserChatIT {
         ((JavascriptExecutor) bob).executeScript("window.chorus.dropConnection()");
         send(alice, "after the drop");
         sent.add("after the drop");
-        await().atMost(Duration.ofSeconds(20)).until(() -> texts(bob).contains("after the drop"));
+        eventually().until(() -> texts(bob).contains("after the drop"));
         awaitStatus(bob, "live");
         assertShowsAllOf(sent);
 
@@ -222,11 +238,10 @@ class BrowserChatIT {
         alice.findElement(By.id("create")).click();
         type(bob, "join-id", other);
         bob.findElement(By.id("join")).click();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> bob.findElement(By.id("room-title")).getText().equals(other));
+        eventually().until(() -> bob.findElement(By.id("room-title")).getText().equals(other));
         openGroup(alice, group);
         send(alice, "ping in the first group");
-        await().atMost(Duration.ofSeconds(10))
+        eventually()
                 .until(() -> bob.findElements(By.cssSelector("#groups li[data-group='" + group + "'] .unread")).stream()
                         .anyMatch(badge -> badge.getText().equals("1")));
     }
@@ -266,7 +281,7 @@ class BrowserChatIT {
         assertThat(scrollsSideways(alice)).isFalse();
         type(alice, "new-group", group);
         alice.findElement(By.id("create")).click();
-        await().atMost(Duration.ofSeconds(10))
+        eventually()
                 .until(() -> alice.findElement(By.id("room-title")).getText().equals(group));
         // on a phone the room is a view of its own, with a way back
         assertThat(alice.findElement(By.id("groups")).isDisplayed()).isFalse();
@@ -282,59 +297,65 @@ class BrowserChatIT {
         assertThat(scrollsSideways(alice)).isFalse();
         screenshot(alice, "phone-long-paste");
         send(alice, "short one");
-        await().atMost(Duration.ofSeconds(10)).until(() -> texts(alice).contains("short one"));
+        eventually().until(() -> texts(alice).contains("short one"));
         assertThat(alice.findElement(By.id("status")).getAttribute("data-state"))
                 .isEqualTo("live");
         assertThat(alice.findElement(By.id("compose-error")).getText()).isEmpty();
 
         // each message shows its time, under a day separator
-        WebElement first = message(alice, "short one");
-        assertThat(first.findElement(By.cssSelector("time")).getAttribute("datetime"))
-                .isNotBlank();
+        eventually()
+                .until(
+                        () -> message(alice, "short one")
+                                .findElement(By.cssSelector("time"))
+                                .getAttribute("datetime"),
+                        datetime -> datetime != null && !datetime.isBlank());
         assertThat(alice.findElements(By.cssSelector("#messages li.day"))).hasSize(1);
 
         // Enter sends, Shift+Enter is a new line
         WebElement text = alice.findElement(By.id("text"));
         text.sendKeys("line one", Keys.chord(Keys.SHIFT, Keys.ENTER), "line two", Keys.ENTER);
-        await().atMost(Duration.ofSeconds(10)).until(() -> texts(alice).contains("line one\nline two"));
+        eventually().until(() -> texts(alice).contains("line one\nline two"));
 
         // reply to a message, then edit the reply, then delete it (after confirming)
-        message(alice, "short one")
-                .findElement(By.cssSelector("button[aria-label='Reply']"))
-                .click();
+        clickOn(alice, "short one", "Reply");
         assertThat(alice.findElement(By.id("replying")).getText()).contains("short one");
         send(alice, "a reply");
-        await().atMost(Duration.ofSeconds(10)).until(() -> texts(alice).contains("a reply"));
-        assertThat(message(alice, "a reply")
-                        .findElement(By.cssSelector(".reply-to"))
-                        .getText())
-                .contains("short one");
-        message(alice, "a reply")
-                .findElement(By.cssSelector("button[aria-label='Edit']"))
-                .click();
+        eventually().until(() -> texts(alice).contains("a reply"));
+        eventually()
+                .until(
+                        () -> message(alice, "a reply")
+                                .findElement(By.cssSelector(".reply-to"))
+                                .getText(),
+                        quoted -> quoted.contains("short one"));
+        clickOn(alice, "a reply", "Edit");
         WebElement editor = alice.findElement(By.cssSelector("textarea[aria-label='Edit message']"));
         editor.clear();
         editor.sendKeys("an edited reply", Keys.ENTER);
-        await().atMost(Duration.ofSeconds(10)).until(() -> texts(alice).contains("an edited reply (edited)"));
-        message(alice, "an edited reply")
-                .findElement(By.cssSelector("button[aria-label='Delete']"))
-                .click();
+        eventually().until(() -> texts(alice).contains("an edited reply (edited)"));
+        clickOn(alice, "an edited reply", "Delete");
         alice.switchTo().alert().accept();
-        await().atMost(Duration.ofSeconds(10)).until(() -> texts(alice).contains("message deleted"));
+        eventually().until(() -> texts(alice).contains("message deleted"));
         assertThat(texts(alice)).doesNotContain("an edited reply (edited)");
 
         // a send the server refuses (a control character) is shown as failed, with Retry and Discard
         script(alice, "arguments[0].value = 'bell \u0007 here'", alice.findElement(By.id("text")));
         alice.findElement(By.id("send")).click();
-        await().atMost(Duration.ofSeconds(10))
+        eventually()
                 .until(() -> !alice.findElements(By.cssSelector("#messages li.failed"))
                         .isEmpty());
-        WebElement failed = alice.findElement(By.cssSelector("#messages li.failed"));
-        assertThat(failed.getText()).contains("not sent");
-        assertThat(failed.findElements(By.cssSelector("button[aria-label='Retry']")))
-                .hasSize(1);
+        eventually().until(() -> {
+            WebElement failed = alice.findElement(By.cssSelector("#messages li.failed"));
+            return failed.getText().contains("not sent")
+                    && failed.findElements(By.cssSelector("button[aria-label='Retry']"))
+                                    .size()
+                            == 1;
+        });
         screenshot(alice, "phone-room");
-        failed.findElement(By.cssSelector("button[aria-label='Discard']")).click();
+        eventually().until(() -> {
+            alice.findElement(By.cssSelector("#messages li.failed button[aria-label='Discard']"))
+                    .click();
+            return true;
+        });
         assertThat(alice.findElements(By.cssSelector("#messages li.failed"))).isEmpty();
         assertThat(alice.findElement(By.id("status")).getAttribute("data-state"))
                 .isEqualTo("live");
@@ -357,11 +378,11 @@ class BrowserChatIT {
         api.createOpenGroup(api.token("carol"), carols, carols);
         type(alice, "join-id", carols);
         alice.findElement(By.id("join")).click();
-        await().atMost(Duration.ofSeconds(10))
+        eventually()
                 .until(() -> alice.findElement(By.id("room-title")).getText().equals(carols));
         alice.findElement(By.id("leave")).click();
         alice.switchTo().alert().accept();
-        await().atMost(Duration.ofSeconds(10))
+        eventually()
                 .until(() -> alice.findElements(By.cssSelector("#groups li[data-group='" + carols + "']"))
                         .isEmpty());
         assertThat(api.call("GET", "/api/groups/" + carols, api.token("alice"), null)

@@ -6,6 +6,10 @@ import io.chorus.app.Api;
 import io.chorus.app.ChorusIT;
 import io.chorus.app.SecondNode;
 import io.chorus.app.push.TransportClient.Transport;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -115,9 +119,36 @@ class PushTransportsIT {
             List<String> seen = untilErrorOrClose(client);
             assertThat(seen.get(seen.size() - 1)).startsWith("ERROR").contains(Integer.toString(LIMIT));
             assertThat(client.next(TransportClient.CLOSED, WAIT)).isNotNull();
-            // 1009 on WebSocket; over XHR the closed session answers the next poll with SockJS's "go away"
-            assertThat(client.closeCode).isIn(1009, 3000);
+            assertThat(client.closeCode).isEqualTo(1009);
         }
+    }
+
+    @Test
+    void anErrorSentWhileNoPollWasWaitingComesWithTheCloseOnTheNextPoll() throws Exception {
+        // polled by hand, so that no poll waits when the ERROR frame is sent
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://localhost:" + port + "/ws/000/"
+                + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(post(http, base + "/xhr", null)).startsWith("o");
+        post(
+                http,
+                base + "/xhr_send",
+                TransportClient.encode(
+                        "CONNECT\naccept-version:1.2\nheart-beat:0,0\nAuthorization:Bearer " + alice + "\n\n"));
+        assertThat(post(http, base + "/xhr", null)).startsWith("a").contains("CONNECTED");
+
+        post(http, base + "/xhr_send", TransportClient.encode(sendOf(group, "huge", 7 * LIMIT)));
+
+        String next = post(http, base + "/xhr", null);
+        assertThat(next).startsWith("a").contains("ERROR").contains(Integer.toString(LIMIT));
+        assertThat(next).contains("c[1009,");
+        assertThat(post(http, base + "/xhr", null)).startsWith("c[3000,");
+    }
+
+    private static String post(HttpClient http, String uri, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(uri)).timeout(WAIT);
+        request.POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @ParameterizedTest
