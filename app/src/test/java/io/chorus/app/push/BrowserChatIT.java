@@ -199,6 +199,13 @@ class BrowserChatIT {
         send(alice, "hello bob");
         sent.add("hello bob");
         eventually().until(() -> texts(bob).contains("hello bob"));
+        // on someone else's message: Reply only, no Edit or Delete
+        eventually()
+                .until(
+                        () -> message(bob, "hello bob").findElements(By.cssSelector("button")).stream()
+                                .map(b -> b.getAttribute("aria-label"))
+                                .toList(),
+                        labels -> labels.equals(List.of("Reply")));
         type(bob, "text", "hi al");
         eventually().until(() -> alice.findElement(By.id("typing")).getText().contains("bob is typing"));
         send(bob, "hi alice");
@@ -388,5 +395,55 @@ class BrowserChatIT {
         assertThat(api.call("GET", "/api/groups/" + carols, api.token("alice"), null)
                         .status())
                 .isEqualTo(403);
+    }
+
+    @Test
+    void aSendAfterWhichTheConnectionClosesTwiceInARowIsShownAsFailedAndTheClientGoesOn() {
+        String group = "poison-" + UUID.randomUUID().toString().substring(0, 8);
+        signIn(alice, "alice");
+        type(alice, "new-group", group);
+        alice.findElement(By.id("create")).click();
+        eventually()
+                .until(() -> alice.findElement(By.id("room-title")).getText().equals(group));
+
+        // as if something between the browser and Chorus cut the connection whenever this one frame goes out
+        script(alice, """
+                const send = SockJS.prototype.send;
+                SockJS.prototype.send = function (data) {
+                  if (String(data).includes('poison pill')) {
+                    window.cuts = (window.cuts || 0) + 1;
+                    this.close(4000, 'cut by the test');
+                    return;
+                  }
+                  return send.call(this, data);
+                };""");
+        send(alice, "poison pill");
+
+        // sent, cut, resent on the reconnect, cut again: then it stays out and is shown as failed
+        eventually()
+                .until(() -> !alice.findElements(By.cssSelector("#messages li.failed"))
+                        .isEmpty());
+        assertThat(alice.findElement(By.cssSelector("#messages li.failed")).getText())
+                .contains("poison pill")
+                .contains("not sent");
+        awaitStatus(alice, "live");
+        long cuts = ((Number) script(alice, "return window.cuts")).longValue();
+        assertThat(cuts).isEqualTo(2);
+
+        // no loop of reconnects: the next message goes out on the same connection and nothing resends the first
+        send(alice, "the next one");
+        eventually().until(() -> texts(alice).contains("the next one"));
+        assertThat(((Number) script(alice, "return window.cuts")).longValue()).isEqualTo(2);
+        assertThat(alice.findElement(By.id("status")).getAttribute("data-state"))
+                .isEqualTo("live");
+
+        // Discard takes it away; nothing of it reached the group
+        eventually().until(() -> {
+            alice.findElement(By.cssSelector("#messages li.failed button[aria-label='Discard']"))
+                    .click();
+            return true;
+        });
+        assertThat(alice.findElements(By.cssSelector("#messages li.failed"))).isEmpty();
+        assertThat(texts(alice)).containsExactly("the next one");
     }
 }
