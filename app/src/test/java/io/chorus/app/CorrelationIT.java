@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-/** An event carries the id and trace of the command that applied it (io.chorus.command.group.CommandOrigin). */
+/** An event carries the id and trace of the command that applied it (io.chorus.command.infrastructure.CommandOrigin). */
 @ChorusIT
 class CorrelationIT {
 

@@ -1,25 +1,12 @@
 package io.chorus.push;
 
-import io.chorus.api.Identifiers;
-import io.chorus.api.Rejection;
-import io.chorus.api.message.SendMessageCommand;
-import io.chorus.api.message.SendReceiptView;
-import io.chorus.web.ratelimit.RateLimitedAction;
+import io.chorus.web.command.MessageSender;
+import io.chorus.web.command.Refusal;
 import io.chorus.web.ratelimit.RateLimitedException;
-import io.chorus.web.ratelimit.RateLimiter;
 import java.security.Principal;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import org.axonframework.commandhandling.CommandExecutionException;
-import org.axonframework.commandhandling.gateway.CommandGateway;
-import org.axonframework.modelling.command.AggregateNotFoundException;
-import org.axonframework.modelling.command.ConcurrencyException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.messaging.converter.MessageConversionException;
@@ -41,20 +28,15 @@ class GroupMessaging {
 
     private static final Logger log = LoggerFactory.getLogger(GroupMessaging.class);
 
-    private final CommandGateway commands;
+    private final MessageSender sender;
     private final GroupSubscriptions subscriptions;
-    private final RateLimiter rateLimiter;
     private final SessionAcks acks;
     private static final String TYPING = "chorus.typing.";
     private static final long TYPING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final Clock clock = Clock.systemUTC();
-
-    GroupMessaging(
-            CommandGateway commands, GroupSubscriptions subscriptions, RateLimiter rateLimiter, SessionAcks acks) {
-        this.commands = commands;
+    GroupMessaging(MessageSender sender, GroupSubscriptions subscriptions, SessionAcks acks) {
+        this.sender = sender;
         this.subscriptions = subscriptions;
-        this.rateLimiter = rateLimiter;
         this.acks = acks;
     }
 
@@ -67,36 +49,21 @@ class GroupMessaging {
             Principal user,
             @Header(SimpMessageHeaderAccessor.SESSION_ID_HEADER) String sessionId) {
         String clientMessageId = frame.clientMessageId();
-        if (!Identifiers.isGroupId(groupId)) {
-            acks.send(sessionId, error(clientMessageId, 400, "groupId: " + Identifiers.GROUP_ID_RULE));
-            return;
-        }
-        Optional<Duration> wait = rateLimiter.refusal(RateLimitedAction.SENDS, user.getName());
-        if (wait.isPresent()) {
-            Map<String, Object> ack = error(
-                    clientMessageId, 429, new RateLimitedException(RateLimitedAction.SENDS, wait.get()).getMessage());
-            ack.put("retryAfter", RateLimitedException.retryAfterSeconds(wait.get()));
-            acks.send(sessionId, ack);
-            return;
-        }
-        SendMessageCommand command = new SendMessageCommand(
-                groupId,
-                user.getName(),
-                clientMessageId,
-                frame.text(),
-                frame.replyToSeq(),
-                clock.instant().truncatedTo(ChronoUnit.MILLIS));
         // acknowledged once the event is committed (the command runs on this thread until its commit)
-        commands.<SendReceiptView>send(command).whenComplete((receipt, failure) -> {
-            if (failure == null) {
-                Map<String, Object> ack = new LinkedHashMap<>();
-                ack.put("clientMessageId", clientMessageId);
-                ack.put("seq", receipt.seq());
-                acks.send(sessionId, ack);
-            } else {
-                acks.send(sessionId, rejected(clientMessageId, failure));
-            }
-        });
+        sender.send(
+                        new MessageSender.Send(groupId, clientMessageId, frame.text(), frame.replyToSeq()),
+                        user.getName(),
+                        standing -> {})
+                .whenComplete((receipt, failure) -> {
+                    if (failure == null) {
+                        Map<String, Object> ack = new LinkedHashMap<>();
+                        ack.put("clientMessageId", clientMessageId);
+                        ack.put("seq", receipt.seq());
+                        acks.send(sessionId, ack);
+                    } else {
+                        acks.send(sessionId, rejected(clientMessageId, failure));
+                    }
+                });
     }
 
     @MessageMapping("groups.{groupId}.typing")
@@ -126,26 +93,19 @@ class GroupMessaging {
         acks.send(sessionId, error(null, 400, "body: must be JSON {\"clientMessageId\",\"text\",\"replyToSeq\"?}"));
     }
 
-    private Map<String, Object> rejected(String clientMessageId, Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof CommandExecutionException)
-                && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof Rejection rejection) {
-            return error(clientMessageId, rejection.status(), cause.getMessage());
-        }
-        if (cause instanceof AggregateNotFoundException notFound) {
-            return error(clientMessageId, 404, "unknown group " + notFound.getAggregateIdentifier());
-        }
-        if (cause instanceof ConcurrencyException) {
-            return error(clientMessageId, 409, "the group changed concurrently; nothing was stored, send again");
-        }
-        if (cause instanceof IllegalArgumentException) {
-            return error(clientMessageId, 400, cause.getMessage());
-        }
-        log.error("a STOMP send failed", cause);
-        return error(clientMessageId, 500, "the send failed; nothing was stored, send again");
+    private static Map<String, Object> rejected(String clientMessageId, Throwable failure) {
+        return Refusal.of(failure)
+                .map(refusal -> {
+                    Map<String, Object> ack = error(clientMessageId, refusal.status(), refusal.detail());
+                    if (refusal.retryAfter() != null) {
+                        ack.put("retryAfter", RateLimitedException.retryAfterSeconds(refusal.retryAfter()));
+                    }
+                    return ack;
+                })
+                .orElseGet(() -> {
+                    log.error("a STOMP send failed", Refusal.unwrapped(failure));
+                    return error(clientMessageId, 500, "the send failed; nothing was stored, send again");
+                });
     }
 
     private static Map<String, Object> error(String clientMessageId, int status, String detail) {

@@ -543,6 +543,46 @@ class StompPushIT {
     }
 
     @Test
+    void aRefusedSendReadsTheSameOverRestAndStomp() throws Exception {
+        // given: carol is no member of the group; the sends below are each refused for another reason
+        String carol = api.token("carol");
+        Connection carols = stomp.connect(carol);
+        carols.subscribeAcks();
+        record Refused(String groupId, String clientMessageId, String text) {}
+        List<Refused> refusals = List.of(
+                new Refused(group, "", "no id"),
+                new Refused(group, "too-long", "x".repeat(4001)),
+                new Refused(group, "bell", "a \u0007 bell"),
+                new Refused("no-such-group", "unknown", "hi"),
+                new Refused(group, "not-member", "hi"));
+
+        for (Refused refused : refusals) {
+            // when: sent over REST and over STOMP
+            Api.Response rest = api.post(
+                    carol,
+                    "/api/groups/" + refused.groupId() + "/messages",
+                    Map.of("clientMessageId", refused.clientMessageId(), "text", refused.text()));
+            int before = carols.acks.size();
+            carols.send(refused.groupId(), refused.clientMessageId(), refused.text());
+            await().atMost(Duration.ofSeconds(10)).until(() -> carols.acks.size() == before + 1);
+            JsonNode ack = carols.acks.get(before);
+
+            // then: one status and one detail for both
+            assertThat(rest.status()).as(refused.toString()).isBetween(400, 499);
+            assertThat(ack.at("/error/status").asInt()).as(refused.toString()).isEqualTo(rest.status());
+            assertThat(ack.at("/error/detail").asText())
+                    .as(refused.toString())
+                    .isEqualTo(rest.body().get("detail").asText());
+        }
+        // and nothing was stored
+        assertThat(api.call("GET", "/api/groups/" + group, alice, null)
+                        .body()
+                        .get("lastSeq")
+                        .asLong())
+                .isEqualTo(1);
+    }
+
+    @Test
     void malformedAndOversizedFramesGetAnErrorWithoutAStackTraceAndOthersAreFine() throws Exception {
         // given a healthy subscriber
         List<Frame> healthy = stomp.connect(alice).subscribe(group, 1L);

@@ -35,6 +35,10 @@ import io.chorus.api.message.MessageSentEvent;
 import io.chorus.api.message.ReadMarkerMovedEvent;
 import io.chorus.api.message.SendMessageCommand;
 import io.chorus.api.message.SendReceiptView;
+import io.chorus.api.rejection.GroupConflictException;
+import io.chorus.api.rejection.InvalidFieldException;
+import io.chorus.api.rejection.NoSuchMessageException;
+import io.chorus.api.rejection.NotAllowedException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -69,7 +73,7 @@ import org.axonframework.spring.stereotype.Aggregate;
         isGetterVisibility = JsonAutoDetect.Visibility.NONE,
         setterVisibility = JsonAutoDetect.Visibility.NONE)
 @JsonIgnoreProperties(ignoreUnknown = true)
-class GroupAggregate {
+public class GroupAggregate {
 
     @AggregateIdentifier
     private String groupId;
@@ -436,7 +440,7 @@ class GroupAggregate {
      * back after each command): its recent sends as they count themselves, and a fixed share per member, ban and
      * remembered deletion.
      */
-    long estimatedBytes() {
+    public long estimatedBytes() {
         return 1024 + recentSends.bytes() + 400L * (members.size() + banned.size()) + 64L * deletedMessages.size();
     }
 

@@ -1,6 +1,7 @@
 package io.chorus.command.group;
 
 import io.chorus.api.Identifiers;
+import io.chorus.api.rejection.InvalidFieldException;
 
 /**
  * Checks of identifiers and free text shared by the aggregate and the REST layer, so that both reject the same

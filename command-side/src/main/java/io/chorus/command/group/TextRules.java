@@ -1,5 +1,8 @@
 package io.chorus.command.group;
 
+import io.chorus.api.rejection.InvalidFieldException;
+import io.chorus.api.rejection.TextTooLongException;
+
 /**
  * What a message text may be: 1 to {@code maxLength} characters (code points) after stripping surrounding
  * whitespace, with no control characters but newline and tab.

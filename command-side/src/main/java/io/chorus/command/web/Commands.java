@@ -3,6 +3,7 @@ package io.chorus.command.web;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,8 +34,13 @@ public class Commands {
     }
 
     public <R> R send(Object command) {
+        return await(gateway.send(command));
+    }
+
+    /** The outcome of a command sent elsewhere (the message sender), waited for as {@link #send} waits. */
+    public <R> R await(CompletableFuture<R> outcome) {
         try {
-            return gateway.<R>send(command).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return outcome.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException | CompletionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {

@@ -1,7 +1,7 @@
 package io.chorus.command.web;
 
-import io.chorus.command.group.CommandSideProperties;
 import io.chorus.command.group.Inputs;
+import io.chorus.command.infrastructure.CommandSideProperties;
 import java.util.Map;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;

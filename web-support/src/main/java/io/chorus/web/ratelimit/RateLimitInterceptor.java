@@ -26,9 +26,7 @@ class RateLimitInterceptor implements HandlerInterceptor {
             return true;
         }
         limiter.acquire(limited.value(), caller.getName()).ifPresent(decision -> {
-            response.setHeader("X-RateLimit-Limit", Long.toString(decision.limit()));
-            response.setHeader("X-RateLimit-Remaining", Long.toString(decision.remaining()));
-            response.setHeader("X-RateLimit-Reset", Long.toString(RateLimitedException.seconds(decision.reset())));
+            RateLimitHeaders.write(response, decision);
             if (!decision.allowed()) {
                 throw new RateLimitedException(limited.value(), decision.retryAfter());
             }

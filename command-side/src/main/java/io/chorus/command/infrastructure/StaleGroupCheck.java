@@ -1,6 +1,7 @@
-package io.chorus.command.group;
+package io.chorus.command.infrastructure;
 
 import io.chorus.api.group.CreateGroupCommand;
+import io.chorus.command.group.GroupAggregate;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -1,4 +1,4 @@
-package io.chorus.command.group;
+package io.chorus.api.rejection;
 
 /** A message text exceeds the configured limit (HTTP 413). */
 public class TextTooLongException extends InvalidFieldException {

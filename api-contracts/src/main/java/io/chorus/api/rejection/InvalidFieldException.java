@@ -1,6 +1,4 @@
-package io.chorus.command.group;
-
-import io.chorus.api.Rejection;
+package io.chorus.api.rejection;
 
 /** A field of a command is malformed (HTTP 400, naming the field). */
 public class InvalidFieldException extends IllegalArgumentException implements Rejection {

@@ -1,6 +1,4 @@
-package io.chorus.command.group;
-
-import io.chorus.api.Rejection;
+package io.chorus.api.rejection;
 
 /** No message of the group sits at the given seq (HTTP 404). */
 public class NoSuchMessageException extends RuntimeException implements Rejection {

@@ -1,4 +1,4 @@
-package io.chorus.api;
+package io.chorus.api.rejection;
 
 /**
  * Implemented by the exceptions a command handler throws when it refuses a command. Every entry point (HTTP, STOMP)

@@ -1,5 +1,8 @@
-package io.chorus.command.group;
+package io.chorus.command.infrastructure;
 
+import io.chorus.command.group.GroupAggregate;
+import io.chorus.command.group.MessageLookup;
+import io.chorus.command.group.TextRules;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.concurrent.ExecutorService;

@@ -1,6 +1,7 @@
-package io.chorus.command.group;
+package io.chorus.command.infrastructure;
 
 import io.chorus.api.message.MessageSentEvent;
+import io.chorus.command.group.MessageLookup;
 import java.util.Optional;
 import org.axonframework.eventsourcing.eventstore.DomainEventStream;
 import org.axonframework.eventsourcing.eventstore.EventStore;

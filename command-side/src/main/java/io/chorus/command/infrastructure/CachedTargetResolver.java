@@ -1,4 +1,4 @@
-package io.chorus.command.group;
+package io.chorus.command.infrastructure;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;

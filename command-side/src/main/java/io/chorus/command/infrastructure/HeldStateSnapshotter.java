@@ -1,4 +1,4 @@
-package io.chorus.command.group;
+package io.chorus.command.infrastructure;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,7 +1,8 @@
-package io.chorus.command.group;
+package io.chorus.command.infrastructure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chorus.command.group.GroupAggregate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

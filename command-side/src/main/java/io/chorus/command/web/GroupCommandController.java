@@ -1,4 +1,4 @@
-package io.chorus.command.group;
+package io.chorus.command.web;
 
 import io.chorus.api.group.AddMemberCommand;
 import io.chorus.api.group.ArchiveGroupCommand;
@@ -12,7 +12,8 @@ import io.chorus.api.group.RenameGroupCommand;
 import io.chorus.api.group.Role;
 import io.chorus.api.group.UnbanMemberCommand;
 import io.chorus.api.group.Visibility;
-import io.chorus.command.web.Commands;
+import io.chorus.api.rejection.InvalidFieldException;
+import io.chorus.command.group.Inputs;
 import io.chorus.web.ratelimit.RateLimited;
 import io.chorus.web.ratelimit.RateLimitedAction;
 import java.net.URI;

@@ -1,6 +1,4 @@
-package io.chorus.command.group;
-
-import io.chorus.api.Rejection;
+package io.chorus.api.rejection;
 
 /** The command contradicts the group's current state (HTTP 409). */
 public class GroupConflictException extends RuntimeException implements Rejection {

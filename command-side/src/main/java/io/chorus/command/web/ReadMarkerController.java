@@ -1,9 +1,8 @@
-package io.chorus.command.message;
+package io.chorus.command.web;
 
 import io.chorus.api.message.MarkReadCommand;
+import io.chorus.api.rejection.InvalidFieldException;
 import io.chorus.command.group.Inputs;
-import io.chorus.command.group.InvalidFieldException;
-import io.chorus.command.web.Commands;
 import io.chorus.web.ratelimit.RateLimited;
 import io.chorus.web.ratelimit.RateLimitedAction;
 import java.security.Principal;

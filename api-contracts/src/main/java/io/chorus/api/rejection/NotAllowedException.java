@@ -1,6 +1,4 @@
-package io.chorus.command.group;
-
-import io.chorus.api.Rejection;
+package io.chorus.api.rejection;
 
 /** The caller's role does not permit the command (HTTP 403). */
 public class NotAllowedException extends RuntimeException implements Rejection {

@@ -1,4 +1,4 @@
-package io.chorus.command.group;
+package io.chorus.command.infrastructure;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;

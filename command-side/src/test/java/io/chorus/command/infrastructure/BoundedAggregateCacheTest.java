@@ -1,18 +1,14 @@
-package io.chorus.command.group;
+package io.chorus.command.infrastructure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chorus.api.group.GroupCreatedEvent;
-import io.chorus.api.group.MemberJoinedEvent;
-import io.chorus.api.group.Role;
-import io.chorus.api.group.Visibility;
-import io.chorus.api.message.MessageSentEvent;
+import io.chorus.command.group.GroupAggregate;
+import io.chorus.command.group.GroupsInState;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import org.axonframework.common.caching.Cache;
@@ -85,17 +81,7 @@ class BoundedAggregateCacheTest {
 
     /** A group of 50 senders whose dedupe window is full, with ids of a usual size (a UUID per send). */
     static GroupAggregate fullGroup(String groupId) {
-        GroupAggregate group = new GroupAggregate();
-        group.on(new GroupCreatedEvent(groupId, 1, "Full", Visibility.OPEN, "user-0", T0));
-        for (int u = 1; u < 50; u++) {
-            group.on(new MemberJoinedEvent(groupId, u + 1, "user-" + u, Role.MEMBER, null, T0));
-        }
-        for (int i = 0; i < RecentSends.CAPACITY; i++) {
-            String clientId = UUID.randomUUID().toString();
-            group.on(new MessageSentEvent(
-                    groupId, 51 + i, "m-" + i, clientId, "user-" + (i % 50), "text " + i, null, T0));
-        }
-        return group;
+        return GroupsInState.full(groupId, T0);
     }
 
     private static AggregateCacheEntry<GroupAggregate> cached(GroupAggregate group) {
@@ -111,7 +97,7 @@ class BoundedAggregateCacheTest {
         // a budget of 8 MiB and room for 100 groups; each full group estimates itself at about 1.8 MiB
         BoundedAggregateCache cache = new BoundedAggregateCache(100, 8L * 1024 * 1024);
         GroupAggregate one = fullGroup("g0");
-        assertThat(one.estimatedBytes()).isBetween(1_500_000L, RecentSends.MAX_BYTES + 100_000);
+        assertThat(one.estimatedBytes()).isBetween(1_500_000L, GroupsInState.WINDOW_MAX_BYTES + 100_000);
 
         for (int g = 0; g < 10; g++) {
             cache.put("g" + g, cached(g == 0 ? one : fullGroup("g" + g)));
@@ -125,9 +111,7 @@ class BoundedAggregateCacheTest {
         // while small groups stop at the count
         BoundedAggregateCache small = new BoundedAggregateCache(3, 8L * 1024 * 1024);
         for (int g = 0; g < 10; g++) {
-            GroupAggregate group = new GroupAggregate();
-            group.on(new GroupCreatedEvent("s" + g, 1, "Small", Visibility.OPEN, "user-0", T0));
-            small.put("s" + g, cached(group));
+            small.put("s" + g, cached(GroupsInState.created("s" + g, T0)));
         }
         assertThat(IntStream.range(0, 10)
                         .filter(g -> small.containsKey("s" + g))

@@ -1,4 +1,4 @@
-package io.chorus.command.group;
+package io.chorus.command.infrastructure;
 
 import java.util.Map;
 import org.axonframework.commandhandling.CommandMessage;

@@ -1,7 +1,8 @@
-package io.chorus.command.group;
+package io.chorus.command.infrastructure;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.chorus.command.group.GroupAggregate;
 import java.lang.reflect.Field;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

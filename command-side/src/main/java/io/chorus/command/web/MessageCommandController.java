@@ -1,13 +1,14 @@
-package io.chorus.command.message;
+package io.chorus.command.web;
 
 import io.chorus.api.message.DeleteMessageCommand;
 import io.chorus.api.message.EditMessageCommand;
-import io.chorus.api.message.SendMessageCommand;
 import io.chorus.api.message.SendReceiptView;
 import io.chorus.command.group.Inputs;
-import io.chorus.command.web.Commands;
+import io.chorus.web.command.MessageSender;
+import io.chorus.web.ratelimit.RateLimitHeaders;
 import io.chorus.web.ratelimit.RateLimited;
 import io.chorus.web.ratelimit.RateLimitedAction;
+import jakarta.servlet.http.HttpServletResponse;
 import java.net.URI;
 import java.security.Principal;
 import java.time.Instant;
@@ -27,9 +28,11 @@ import org.springframework.web.bind.annotation.RestController;
 class MessageCommandController {
 
     private final Commands commands;
+    private final MessageSender sender;
 
-    MessageCommandController(Commands commands) {
+    MessageCommandController(Commands commands, MessageSender sender) {
         this.commands = commands;
+        this.sender = sender;
     }
 
     record SendRequest(String clientMessageId, String text, Long replyToSeq) {}
@@ -40,16 +43,15 @@ class MessageCommandController {
 
     /** 201 for a new message; 200 with the original answer for a retry of an earlier send. */
     @PostMapping
-    @RateLimited(RateLimitedAction.SENDS)
     ResponseEntity<SentResponse> send(
-            @PathVariable String groupId, @RequestBody SendRequest request, Principal caller) {
-        SendReceiptView receipt = commands.send(new SendMessageCommand(
-                Inputs.groupId(groupId),
+            @PathVariable String groupId,
+            @RequestBody SendRequest request,
+            Principal caller,
+            HttpServletResponse response) {
+        SendReceiptView receipt = commands.await(sender.send(
+                new MessageSender.Send(groupId, request.clientMessageId(), request.text(), request.replyToSeq()),
                 caller.getName(),
-                request.clientMessageId(),
-                request.text(),
-                request.replyToSeq(),
-                commands.now()));
+                standing -> RateLimitHeaders.write(response, standing)));
         SentResponse body = new SentResponse(receipt.seq(), receipt.messageId(), receipt.sentAt());
         if (receipt.duplicate()) {
             return ResponseEntity.status(HttpStatus.OK).body(body);

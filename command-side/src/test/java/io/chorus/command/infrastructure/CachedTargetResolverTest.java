@@ -1,4 +1,4 @@
-package io.chorus.command.group;
+package io.chorus.command.infrastructure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
